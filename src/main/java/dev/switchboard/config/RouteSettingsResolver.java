@@ -1,0 +1,129 @@
+package dev.switchboard.config;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.BindHandler;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.bind.handler.NoUnboundElementsBindHandler;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.cloud.gateway.route.Route;
+
+/**
+ * Resolves a route's {@link TunnelSettings}: the route's {@code metadata.switchboard.*} bound over the
+ * global defaults with Spring Boot's own binder, so per-route values take the same formats as
+ * {@code application.yml} ({@code 2s}, {@code 1MB}) and a misspelt key fails instead of being ignored.
+ * Results are cached per route definition: the hot path pays one map lookup.
+ */
+public class RouteSettingsResolver {
+
+	static final String PREFIX = "switchboard";
+
+	private final TunnelSettings defaults;
+
+	private final MapConfigurationPropertySource defaultsSource;
+
+	private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+	public RouteSettingsResolver(TunnelSettings defaults) {
+		this.defaults = defaults;
+		Map<String, Object> flat = new LinkedHashMap<>();
+		flat.put(PREFIX + ".connect-timeout", defaults.connectTimeout());
+		flat.put(PREFIX + ".handshake-timeout", defaults.handshakeTimeout());
+		flat.put(PREFIX + ".max-message-size", defaults.maxMessageSize());
+		flat.put(PREFIX + ".upgrade-header-value", defaults.upgradeHeaderValue());
+		flat.put(PREFIX + ".connection-header-value", defaults.connectionHeaderValue());
+		flat.put(PREFIX + ".close-timeout", defaults.closeTimeout());
+		this.defaultsSource = new MapConfigurationPropertySource(flat);
+	}
+
+	public TunnelSettings defaults() {
+		return this.defaults;
+	}
+
+	/** The settings for a route, from cache unless the route's metadata changed (routes were refreshed). */
+	public TunnelSettings forRoute(Route route) {
+		if (route == null) {
+			return this.defaults;
+		}
+		Map<String, Object> metadata = route.getMetadata();
+		Cached cached = this.cache.get(route.getId());
+		if (cached == null || cached.metadata != metadata) {
+			cached = new Cached(metadata, resolve(route.getId(), metadata));
+			this.cache.put(route.getId(), cached);
+		}
+		return cached.settings;
+	}
+
+	/**
+	 * Binds one route's metadata.
+	 * @throws InvalidRouteSettingsException naming the route and the property when a value is unusable
+	 */
+	public TunnelSettings resolve(String routeId, Map<String, Object> metadata) {
+		Map<String, Object> overrides = new LinkedHashMap<>();
+		flatten("", metadata, overrides);
+		overrides.keySet().removeIf((key) -> !key.startsWith(PREFIX + "."));
+		if (overrides.isEmpty()) {
+			return this.defaults;
+		}
+		MapConfigurationPropertySource routeSource = new MapConfigurationPropertySource(overrides);
+		List<ConfigurationPropertySource> sources = List.of(routeSource, this.defaultsSource);
+		try {
+			TunnelSettings settings = new Binder(sources)
+				.bind(PREFIX, Bindable.of(TunnelSettings.class), new NoUnboundElementsBindHandler(BindHandler.DEFAULT))
+				.orElse(this.defaults);
+			check(routeId, settings);
+			return settings;
+		}
+		catch (BindException ex) {
+			throw new InvalidRouteSettingsException(routeId, describe(ex), ex);
+		}
+	}
+
+	private static void check(String routeId, TunnelSettings settings) {
+		positive(routeId, "connect-timeout", settings.connectTimeout().toMillis());
+		positive(routeId, "handshake-timeout", settings.handshakeTimeout().toMillis());
+		positive(routeId, "max-message-size", settings.maxMessageSize().toBytes());
+		positive(routeId, "close-timeout", settings.closeTimeout().toMillis());
+		if (settings.upgradeHeaderValue().isBlank() || settings.connectionHeaderValue().isBlank()) {
+			throw new InvalidRouteSettingsException(routeId,
+					"metadata.switchboard.upgrade-header-value and connection-header-value must not be blank", null);
+		}
+	}
+
+	private static void positive(String routeId, String key, long value) {
+		if (value <= 0) {
+			throw new InvalidRouteSettingsException(routeId,
+					"metadata.switchboard." + key + " must be greater than zero (was " + value + ")", null);
+		}
+	}
+
+	private static String describe(BindException ex) {
+		Throwable cause = ex.getCause();
+		String property = ex.getName() != null ? "metadata." + ex.getName() : "metadata.switchboard";
+		return property + ": " + (cause != null ? cause.getMessage() : ex.getMessage());
+	}
+
+	/** YAML metadata arrives as nested maps; the binder wants dotted keys. */
+	@SuppressWarnings("unchecked")
+	private static void flatten(String prefix, Map<String, Object> source, Map<String, Object> target) {
+		for (Map.Entry<String, Object> entry : source.entrySet()) {
+			String key = prefix.isEmpty() ? entry.getKey() : prefix + "." + entry.getKey();
+			if (entry.getValue() instanceof Map<?, ?> nested) {
+				flatten(key, (Map<String, Object>) nested, target);
+			}
+			else {
+				target.put(key, entry.getValue());
+			}
+		}
+	}
+
+	private record Cached(Map<String, Object> metadata, TunnelSettings settings) {
+	}
+
+}

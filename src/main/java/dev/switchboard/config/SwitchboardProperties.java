@@ -1,0 +1,186 @@
+package dev.switchboard.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Switchboard's global settings. Every {@link TunnelSettings} value can be overridden per route under
+ * the route's {@code metadata.switchboard.*}; the values here are the defaults for routes that do not.
+ */
+@ConfigurationProperties("switchboard")
+@Validated
+public class SwitchboardProperties {
+
+	/** Longest wait for the TCP connection to a backend; past it the handshake is answered with 504. */
+	@NotNull
+	private Duration connectTimeout = Duration.ofSeconds(5);
+
+	/** Longest wait, once connected, for the backend's answer to the WebSocket handshake; past it 504. */
+	@NotNull
+	private Duration handshakeTimeout = Duration.ofSeconds(10);
+
+	/** Largest WebSocket message (all its fragments together) relayed in either direction; a larger one is refused with close code 1009. */
+	@NotNull
+	private DataSize maxMessageSize = DataSize.ofMegabytes(16);
+
+	/** Exact spelling of the Upgrade header sent upstream on upgrade requests (some backends compare it case-sensitively). */
+	@NotBlank
+	private String upgradeHeaderValue = "websocket";
+
+	/** Exact spelling of the Connection header sent upstream on upgrade requests. */
+	@NotBlank
+	private String connectionHeaderValue = "upgrade";
+
+	/** How long the gateway waits for a peer to answer a close frame before it closes the TCP connection itself. */
+	@NotNull
+	private Duration closeTimeout = Duration.ofSeconds(5);
+
+	/** Forwarded headers sent to backends. */
+	@Valid
+	private final Forwarded forwarded = new Forwarded();
+
+	/** TLS towards wss:// and https:// backends. */
+	@Valid
+	private final BackendTls backendTls = new BackendTls();
+
+	public Duration getConnectTimeout() {
+		return this.connectTimeout;
+	}
+
+	public void setConnectTimeout(Duration connectTimeout) {
+		this.connectTimeout = connectTimeout;
+	}
+
+	public Duration getHandshakeTimeout() {
+		return this.handshakeTimeout;
+	}
+
+	public void setHandshakeTimeout(Duration handshakeTimeout) {
+		this.handshakeTimeout = handshakeTimeout;
+	}
+
+	public DataSize getMaxMessageSize() {
+		return this.maxMessageSize;
+	}
+
+	public void setMaxMessageSize(DataSize maxMessageSize) {
+		this.maxMessageSize = maxMessageSize;
+	}
+
+	public String getUpgradeHeaderValue() {
+		return this.upgradeHeaderValue;
+	}
+
+	public void setUpgradeHeaderValue(String upgradeHeaderValue) {
+		this.upgradeHeaderValue = upgradeHeaderValue;
+	}
+
+	public String getConnectionHeaderValue() {
+		return this.connectionHeaderValue;
+	}
+
+	public void setConnectionHeaderValue(String connectionHeaderValue) {
+		this.connectionHeaderValue = connectionHeaderValue;
+	}
+
+	public Duration getCloseTimeout() {
+		return this.closeTimeout;
+	}
+
+	public void setCloseTimeout(Duration closeTimeout) {
+		this.closeTimeout = closeTimeout;
+	}
+
+	public Forwarded getForwarded() {
+		return this.forwarded;
+	}
+
+	public BackendTls getBackendTls() {
+		return this.backendTls;
+	}
+
+	/** The defaults every route starts from. */
+	public TunnelSettings tunnelDefaults() {
+		return new TunnelSettings(this.connectTimeout, this.handshakeTimeout, this.maxMessageSize, this.upgradeHeaderValue,
+				this.connectionHeaderValue, this.closeTimeout);
+	}
+
+	public static class Forwarded {
+
+		/** Which forwarded headers backends receive: x-forwarded, forwarded (RFC 7239), both, or none. */
+		@NotNull
+		private ForwardedMode mode = ForwardedMode.X_FORWARDED;
+
+		/** Addresses (CIDR, e.g. 10.0.0.0/8, or single IPs) whose incoming forwarded headers are trusted and extended; from anyone else they are replaced. */
+		private List<String> trustedProxies = new ArrayList<>();
+
+		/** Send the client's original Host header to backends (false: the backend's own host:port). */
+		private boolean preserveHost = true;
+
+		public ForwardedMode getMode() {
+			return this.mode;
+		}
+
+		public void setMode(ForwardedMode mode) {
+			this.mode = mode;
+		}
+
+		public List<String> getTrustedProxies() {
+			return this.trustedProxies;
+		}
+
+		public void setTrustedProxies(List<String> trustedProxies) {
+			this.trustedProxies = trustedProxies;
+		}
+
+		public boolean isPreserveHost() {
+			return this.preserveHost;
+		}
+
+		public void setPreserveHost(boolean preserveHost) {
+			this.preserveHost = preserveHost;
+		}
+
+	}
+
+	public enum ForwardedMode {
+
+		/** X-Forwarded-For, -Proto, -Host and -Port. */
+		X_FORWARDED,
+
+		/** The standard Forwarded header (RFC 7239). */
+		FORWARDED,
+
+		/** Both styles. */
+		BOTH,
+
+		/** Neither; incoming forwarded headers are removed. */
+		NONE
+
+	}
+
+	public static class BackendTls {
+
+		/** Trust any certificate a wss:// backend presents. For tests and private networks only. */
+		private boolean trustAll = false;
+
+		public boolean isTrustAll() {
+			return this.trustAll;
+		}
+
+		public void setTrustAll(boolean trustAll) {
+			this.trustAll = trustAll;
+		}
+
+	}
+
+}

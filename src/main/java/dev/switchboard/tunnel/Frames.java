@@ -1,0 +1,85 @@
+package dev.switchboard.tunnel;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ThreadLocalRandom;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+/**
+ * Encodes the few WebSocket frames the gateway writes itself (close, ping, pong) and decodes the
+ * close payloads it reads. Frames towards a backend are masked, as RFC 6455 requires of a client.
+ */
+public final class Frames {
+
+	public static final int OP_CONTINUATION = 0x0;
+
+	public static final int OP_TEXT = 0x1;
+
+	public static final int OP_BINARY = 0x2;
+
+	public static final int OP_CLOSE = 0x8;
+
+	public static final int OP_PING = 0x9;
+
+	public static final int OP_PONG = 0xA;
+
+	/** Close code meaning "no status code was present" (never sent on the wire). */
+	public static final int NO_STATUS = 1005;
+
+	/** Close code meaning "closed without a close frame" (never sent on the wire). */
+	public static final int ABNORMAL = 1006;
+
+	private static final int MAX_REASON_BYTES = 123;
+
+	private Frames() {
+	}
+
+	public static ByteBuf close(ByteBufAllocator alloc, int code, String reason, boolean masked) {
+		byte[] text = reason.getBytes(StandardCharsets.UTF_8);
+		int reasonLength = Math.min(text.length, MAX_REASON_BYTES);
+		byte[] payload = new byte[2 + reasonLength];
+		payload[0] = (byte) (code >> 8);
+		payload[1] = (byte) code;
+		System.arraycopy(text, 0, payload, 2, reasonLength);
+		return control(alloc, OP_CLOSE, payload, masked);
+	}
+
+	public static ByteBuf control(ByteBufAllocator alloc, int opcode, byte[] payload, boolean masked) {
+		ByteBuf frame = alloc.buffer(2 + (masked ? 4 : 0) + payload.length);
+		frame.writeByte(0x80 | opcode);
+		frame.writeByte((masked ? 0x80 : 0) | payload.length);
+		if (!masked) {
+			frame.writeBytes(payload);
+			return frame;
+		}
+		int mask = ThreadLocalRandom.current().nextInt();
+		frame.writeInt(mask);
+		for (int i = 0; i < payload.length; i++) {
+			frame.writeByte(payload[i] ^ (mask >> (8 * (3 - (i & 3)))));
+		}
+		return frame;
+	}
+
+	/** Copies a control frame's payload out of {@code frame}, unmasking it when needed. */
+	static byte[] payload(ByteBuf frame, int payloadIndex, int length, int maskIndex) {
+		byte[] payload = new byte[length];
+		frame.getBytes(payloadIndex, payload);
+		if (maskIndex >= 0) {
+			for (int i = 0; i < length; i++) {
+				payload[i] ^= frame.getByte(maskIndex + (i & 3));
+			}
+		}
+		return payload;
+	}
+
+	/** The status code of a close payload, or {@link #NO_STATUS} for an empty one. */
+	static int closeCode(byte[] payload) {
+		return payload.length >= 2 ? ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF) : NO_STATUS;
+	}
+
+	static String closeReason(byte[] payload) {
+		return payload.length > 2 ? new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8) : "";
+	}
+
+}

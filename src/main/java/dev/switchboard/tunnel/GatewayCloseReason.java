@@ -1,0 +1,36 @@
+package dev.switchboard.tunnel;
+
+/** Why the gateway itself ended a tunnel, with the close code both peers receive. */
+public enum GatewayCloseReason {
+
+	/** The gateway is shutting down. */
+	SHUTDOWN(1001, "gateway shutting down"),
+
+	/** A peer sent a message over the size limit (the sender gets 1009, the other side 1001). */
+	MESSAGE_TOO_BIG(1009, "message too big"),
+
+	/** A peer sent frames no endpoint may send. */
+	PROTOCOL_ERROR(1002, "protocol error");
+
+	private final int code;
+
+	private final String description;
+
+	GatewayCloseReason(int code, String description) {
+		this.code = code;
+		this.description = description;
+	}
+
+	public int code() {
+		return this.code;
+	}
+
+	public String description() {
+		return this.description;
+	}
+
+	public String tag() {
+		return name().toLowerCase(java.util.Locale.ROOT);
+	}
+
+}

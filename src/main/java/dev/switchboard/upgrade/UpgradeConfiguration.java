@@ -1,0 +1,39 @@
+package dev.switchboard.upgrade;
+
+import java.util.List;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import dev.switchboard.config.RouteSettingsResolver;
+import dev.switchboard.config.SwitchboardProperties;
+import dev.switchboard.tunnel.TunnelRegistry;
+
+/** The WebSocket tunnel that replaces Spring Cloud Gateway's stock WebSocket routing. */
+@Configuration(proxyBeanMethods = false)
+class UpgradeConfiguration {
+
+	@Bean
+	BackendConnector switchboardBackendConnector(SwitchboardProperties properties) {
+		return new BackendConnector(properties.getBackendTls().isTrustAll());
+	}
+
+	@Bean
+	TunnelRegistry switchboardTunnelRegistry(SwitchboardProperties properties) {
+		return new TunnelRegistry(properties.getCloseTimeout());
+	}
+
+	@Bean
+	WebSocketTunnelFilter switchboardWebSocketTunnelFilter(BackendConnector connector, RouteSettingsResolver resolver,
+			TunnelRegistry registry, ObjectProvider<List<HttpHeadersFilter>> headersFilters) {
+		return new WebSocketTunnelFilter(connector, resolver, registry, headersFilters);
+	}
+
+	@Bean
+	UnexpectedUpgradeGuard switchboardUnexpectedUpgradeGuard() {
+		return new UnexpectedUpgradeGuard();
+	}
+
+}

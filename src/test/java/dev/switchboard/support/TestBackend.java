@@ -1,0 +1,157 @@
+package dev.switchboard.support;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.WebsocketServerSpec;
+import reactor.netty.http.websocket.WebsocketInbound;
+import reactor.netty.http.websocket.WebsocketOutbound;
+
+/**
+ * A real WebSocket and HTTP backend on a random port, built on Reactor Netty. Paths:
+ * <ul>
+ * <li>{@code /ws}: echoes every frame; a text message {@code close:CODE:REASON} makes it close with
+ * that code and reason; it records the close status the client sent.</li>
+ * <li>{@code /ws/cookie}: like {@code /ws}, and sets a cookie on the 101.</li>
+ * <li>{@code /ws/proto}: like {@code /ws}, choosing subprotocol {@code chat.v2} when offered.</li>
+ * <li>{@code /ws/compressed}: like {@code /ws}, negotiating permessage-deflate.</li>
+ * <li>{@code /reject/CODE}: refuses the handshake with that status, a body and auth/retry headers.</li>
+ * <li>{@code /http/...}: plain HTTP, answers with the request headers it saw.</li>
+ * <li>{@code /switch}: answers 101 to anything (a misbehaving backend).</li>
+ * </ul>
+ * Every request's headers are queued in {@link #requests}, every close status a client sent in
+ * {@link #closes}.
+ */
+public final class TestBackend implements AutoCloseable {
+
+	public final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
+
+	public final BlockingQueue<WebSocketCloseStatus> closes = new LinkedBlockingQueue<>();
+
+	private final DisposableServer server;
+
+	public TestBackend() {
+		this.server = HttpServer.create()
+			.host("127.0.0.1")
+			.port(0)
+			.route((routes) -> routes
+				.get("/ws", (req, res) -> record(req,
+						res.sendWebsocket(this::echo, spec(null, false))))
+				.get("/ws/cookie", (req, res) -> record(req,
+						res.header("Set-Cookie", "backend=b1; Path=/").sendWebsocket(this::echo, spec(null, false))))
+				.get("/ws/proto", (req, res) -> record(req,
+						res.sendWebsocket(this::echo, spec("chat.v2", false))))
+				.get("/ws/compressed", (req, res) -> record(req,
+						res.sendWebsocket(this::echo, spec(null, true))))
+				.get("/reject/{code}", (req, res) -> {
+					record(req);
+					int code = Integer.parseInt(req.param("code"));
+					return res.status(HttpResponseStatus.valueOf(code))
+						.header("WWW-Authenticate", "Bearer realm=\"switchboard-test\"")
+						.header("Retry-After", "7")
+						.header("Content-Type", "text/plain")
+						.sendString(Mono.just("refused with " + code))
+						.then();
+				})
+				.get("/switch", (req, res) -> {
+					record(req);
+					return res.status(HttpResponseStatus.SWITCHING_PROTOCOLS).header("Upgrade", "websocket").send();
+				})
+				.route((req) -> req.uri().startsWith("/http"), (req, res) -> {
+					record(req);
+					StringBuilder body = new StringBuilder();
+					req.requestHeaders().forEach((e) -> body.append(e.getKey()).append(": ").append(e.getValue()).append('\n'));
+					return res.header("Content-Type", "text/plain").sendString(Mono.just(body.toString())).then();
+				}))
+			.bindNow(Duration.ofSeconds(10));
+	}
+
+	private static WebsocketServerSpec spec(String protocol, boolean compress) {
+		WebsocketServerSpec.Builder builder = WebsocketServerSpec.builder()
+			.maxFramePayloadLength(64 * 1024 * 1024)
+			.handlePing(false)
+			.compress(compress);
+		if (protocol != null) {
+			builder.protocols(protocol);
+		}
+		return builder.build();
+	}
+
+	private Mono<Void> record(HttpServerRequest request, Mono<Void> then) {
+		record(request);
+		return then;
+	}
+
+	private void record(HttpServerRequest request) {
+		this.requests.add(new Request(request.method().name(), request.uri(), request.version().text(),
+				request.requestHeaders().copy()));
+	}
+
+	/**
+	 * The next request the backend received whose URI starts with {@code uriPrefix}, skipping earlier
+	 * ones; waits at most ten seconds.
+	 */
+	public Request awaitRequest(String uriPrefix) throws InterruptedException {
+		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+		while (true) {
+			Request request = this.requests.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+			if (request == null) {
+				throw new AssertionError("the backend received no request for " + uriPrefix);
+			}
+			if (request.uri().startsWith(uriPrefix)) {
+				return request;
+			}
+		}
+	}
+
+	/** A request as the backend received it. */
+	public record Request(String method, String uri, String version, HttpHeaders headers) {
+	}
+
+	private Mono<Void> echo(WebsocketInbound in, WebsocketOutbound out) {
+		in.receiveCloseStatus().subscribe(this.closes::add);
+		return out.sendObject(in.aggregateFrames(64 * 1024 * 1024).receiveFrames().concatMap((frame) -> {
+			if (frame instanceof PingWebSocketFrame) {
+				return Mono.empty();
+			}
+			String text = frame.isFinalFragment() && frame instanceof io.netty.handler.codec.http.websocketx.TextWebSocketFrame t
+					? t.text() : null;
+			if (text != null && text.startsWith("close:")) {
+				String[] parts = text.split(":", 3);
+				return Mono.just(new CloseWebSocketFrame(Integer.parseInt(parts[1]), parts[2]));
+			}
+			return Mono.just(frame.retain());
+		}, 0).takeUntil(CloseWebSocketFrame.class::isInstance)).then();
+	}
+
+	public int port() {
+		return this.server.port();
+	}
+
+	public String wsUri(String path) {
+		return "ws://127.0.0.1:" + port() + path;
+	}
+
+	@Override
+	public void close() {
+		this.server.disposeNow(Duration.ofSeconds(5));
+	}
+
+	static String text(WebSocketFrame frame) {
+		return frame.content().toString(StandardCharsets.UTF_8);
+	}
+
+}
