@@ -52,6 +52,12 @@ public final class TestBackend implements AutoCloseable {
 						res.sendWebsocket(this::echo, spec(null, false))))
 				.get("/ws/cookie", (req, res) -> record(req,
 						res.header("Set-Cookie", "backend=b1; Path=/").sendWebsocket(this::echo, spec(null, false))))
+				.get("/ws/frames", (req, res) -> record(req, res.sendWebsocket(this::echoFrames, spec(null, false))))
+				.get("/ws/flood", (req, res) -> {
+					record(req);
+					long total = Long.parseLong(req.uri().replaceAll(".*bytes=(\\d+).*", "$1"));
+					return res.sendWebsocket((in, out) -> flood(out, total), spec(null, false));
+				})
 				.get("/ws/proto", (req, res) -> record(req,
 						res.sendWebsocket(this::echo, spec("chat.v2", false))))
 				.get("/ws/compressed", (req, res) -> record(req,
@@ -129,12 +135,39 @@ public final class TestBackend implements AutoCloseable {
 			}
 			String text = frame.isFinalFragment() && frame instanceof io.netty.handler.codec.http.websocketx.TextWebSocketFrame t
 					? t.text() : null;
+			if ("drop".equals(text)) {
+				// The TCP connection dies with no close frame, as when a backend process crashes.
+				in.withConnection((connection) -> connection.channel().close());
+				return Mono.empty();
+			}
+			if (text != null && text.startsWith("big:")) {
+				return Mono.just(new io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame(
+						io.netty.buffer.Unpooled.wrappedBuffer(new byte[Integer.parseInt(text.substring(4))])));
+			}
 			if (text != null && text.startsWith("close:")) {
 				String[] parts = text.split(":", 3);
 				return Mono.just(new CloseWebSocketFrame(Integer.parseInt(parts[1]), parts[2]));
 			}
 			return Mono.just(frame.retain());
 		}, 0).takeUntil(CloseWebSocketFrame.class::isInstance)).then();
+	}
+
+	/** Echoes each frame as it arrives, fragments included, without waiting for whole messages. */
+	private Mono<Void> echoFrames(WebsocketInbound in, WebsocketOutbound out) {
+		in.receiveCloseStatus().subscribe(this.closes::add);
+		return out.sendObject(in.receiveFrames().map(WebSocketFrame::retain), (frame) -> true).then();
+	}
+
+	/** Bytes handed to the flood sender so far: it stalls when the reader does not read. */
+	public final java.util.concurrent.atomic.AtomicLong flooded = new java.util.concurrent.atomic.AtomicLong();
+
+	private Mono<Void> flood(WebsocketOutbound out, long total) {
+		int chunk = 64 * 1024;
+		return out.sendObject(reactor.core.publisher.Flux.range(0, (int) (total / chunk)).map((i) -> {
+			this.flooded.addAndGet(chunk);
+			return new io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame(
+					io.netty.buffer.Unpooled.wrappedBuffer(new byte[chunk]));
+		})).then();
 	}
 
 	public int port() {

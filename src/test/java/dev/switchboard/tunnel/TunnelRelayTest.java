@@ -1,15 +1,27 @@
 package dev.switchboard.tunnel;
 
+import java.io.InputStream;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import dev.switchboard.support.GatewayTest;
+import dev.switchboard.support.RawHttp;
 import dev.switchboard.support.WsClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/** What crosses an open tunnel, and how it ends. */
 class TunnelRelayTest extends GatewayTest {
 
 	@Test
@@ -36,6 +48,159 @@ class TunnelRelayTest extends GatewayTest {
 			assertThat(frame.bytes().length).isEqualTo(bytes.length);
 			assertThat(Arrays.equals(frame.bytes(), bytes)).isTrue();
 		}
+	}
+
+	@Test
+	void fragmentsStreamThroughWithoutWaitingForTheWholeMessage() throws Exception {
+		try (WsClient client = WsClient.connect(ws("/ws/frames"))) {
+			client.send(new TextWebSocketFrame(false, 0, "hel"));
+			// The backend echoes each fragment as it arrives: the first comes back before the last is sent.
+			WsClient.Frame first = client.next();
+			assertThat(first.text()).isEqualTo("hel");
+			assertThat(first.fin()).isFalse();
+			client.send(new ContinuationWebSocketFrame(true, 0, "lo"));
+			WsClient.Frame last = client.next();
+			assertThat(last.type()).isEqualTo("continuation");
+			assertThat(last.text()).isEqualTo("lo");
+			assertThat(last.fin()).isTrue();
+		}
+	}
+
+	@Test
+	void pingsAndPongsOfThePeersAreRelayed() throws Exception {
+		try (WsClient client = WsClient.connect(ws("/ws"))) {
+			client.send(new PingWebSocketFrame(Unpooled.wrappedBuffer("are you there".getBytes())));
+			WsClient.Frame pong = client.next();
+			assertThat(pong.type()).isEqualTo("pong");
+			assertThat(pong.text()).isEqualTo("are you there");
+		}
+	}
+
+	@ParameterizedTest
+	@CsvSource({ "4001, bye", "1012, service restart", "1013, try again later", "1000, done" })
+	void backendCloseCodesReachTheClientExactly(int code, String reason) throws Exception {
+		try (WsClient client = WsClient.connect(ws("/ws"))) {
+			client.sendText("close:" + code + ":" + reason);
+			WebSocketCloseStatus status = client.awaitClose();
+			assertThat(status.code()).isEqualTo(code);
+			assertThat(status.reasonText()).isEqualTo(reason);
+		}
+	}
+
+	@ParameterizedTest
+	@CsvSource({ "4002, later", "1001, going away", "1000, normal" })
+	void clientCloseCodesReachTheBackendExactly(int code, String reason) throws Exception {
+		backend.closes.clear();
+		try (WsClient client = WsClient.connect(ws("/ws"))) {
+			client.sendClose(code, reason);
+			WebSocketCloseStatus atBackend = backend.closes.poll(10, TimeUnit.SECONDS);
+			assertThat(atBackend).isNotNull();
+			assertThat(atBackend.code()).isEqualTo(code);
+			assertThat(atBackend.reasonText()).isEqualTo(reason);
+			// and the backend's answer comes back to the client
+			assertThat(client.awaitClose().code()).isEqualTo(code);
+		}
+	}
+
+	@Test
+	void aBackendThatDiesWithoutACloseFrameGetsTheClient1011() throws Exception {
+		try (WsClient client = WsClient.connect(ws("/ws"))) {
+			client.sendText("drop");
+			WebSocketCloseStatus status = client.awaitClose();
+			assertThat(status.code()).isEqualTo(1011);
+		}
+	}
+
+	@Test
+	void aClientThatDiesWithoutACloseFrameGetsTheBackend1001() throws Exception {
+		backend.closes.clear();
+		WsClient client = WsClient.connect(ws("/ws"));
+		client.sendText("ready");
+		assertThat(client.nextText()).isEqualTo("ready");
+		client.abort();
+		WebSocketCloseStatus atBackend = backend.closes.poll(10, TimeUnit.SECONDS);
+		assertThat(atBackend).isNotNull();
+		assertThat(atBackend.code()).isEqualTo(1001);
+	}
+
+	@Test
+	void aClientMessageOverTheLimitGets1009AndTheBackendAClose() throws Exception {
+		backend.closes.clear();
+		try (WsClient client = WsClient.connect(ws("/small/ws"))) {
+			client.sendBinary(new byte[1024]);
+			assertThat(client.next().bytes()).hasSize(1024);
+			client.sendBinary(new byte[1025]);
+			assertThat(client.awaitClose().code()).isEqualTo(1009);
+			WebSocketCloseStatus atBackend = backend.closes.poll(10, TimeUnit.SECONDS);
+			assertThat(atBackend).isNotNull();
+			assertThat(atBackend.code()).isEqualTo(1001);
+		}
+	}
+
+	@Test
+	void aFragmentedMessageOverTheLimitIsRefusedToo() throws Exception {
+		try (WsClient client = WsClient.connect(ws("/small/ws"))) {
+			client.send(new TextWebSocketFrame(false, 0, "a".repeat(600)));
+			client.send(new ContinuationWebSocketFrame(true, 0, "b".repeat(600)));
+			assertThat(client.awaitClose().code()).isEqualTo(1009);
+		}
+	}
+
+	@Test
+	void aBackendMessageOverTheLimitGetsTheBackend1009AndTheClientAClose() throws Exception {
+		backend.closes.clear();
+		try (WsClient client = WsClient.connect(ws("/small/ws"))) {
+			client.sendText("big:2048");
+			assertThat(client.awaitClose().code()).isEqualTo(1001);
+			WebSocketCloseStatus atBackend = backend.closes.poll(10, TimeUnit.SECONDS);
+			assertThat(atBackend).isNotNull();
+			assertThat(atBackend.code()).isEqualTo(1009);
+		}
+	}
+
+	@Test
+	void aClientThatStopsReadingSlowsTheBackendDown() throws Exception {
+		long total = 128L * 1024 * 1024;
+		backend.flooded.set(0);
+		try (RawHttp raw = new RawHttp(this.port)) {
+			raw.socket().setReceiveBufferSize(64 * 1024);
+			raw.send(RawHttp.handshake("/ws/flood?bytes=" + total, "Upgrade: websocket", "Connection: Upgrade",
+					"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"));
+			assertThat(raw.readHead()).startsWith("HTTP/1.1 101 ");
+			// The client reads nothing: the backend must stall far below the total, held back by TCP.
+			long stalledAt = awaitStall();
+			assertThat(stalledAt).isLessThan(48L * 1024 * 1024);
+			// Reading again lets everything through.
+			long payload = 0;
+			InputStream in = raw.socket().getInputStream();
+			byte[] buffer = new byte[256 * 1024];
+			// 64 KiB payloads need the 8-byte extended length: 10-byte frame headers
+			long expectedWire = total + (total / (64 * 1024)) * 10;
+			while (payload < expectedWire) {
+				int n = in.read(buffer);
+				assertThat(n).isPositive();
+				payload += n;
+			}
+			// (the backend's close frame may follow in the last read)
+			assertThat(payload).isBetween(expectedWire, expectedWire + 8);
+		}
+	}
+
+	/** Waits until the backend's sent count stops growing (unchanged for 500 ms), at most 15 s. */
+	private static long awaitStall() throws InterruptedException {
+		long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+		long last = -1;
+		int unchanged = 0;
+		while (System.nanoTime() < deadline) {
+			long now = backend.flooded.get();
+			unchanged = (now == last && now > 0) ? unchanged + 1 : 0;
+			if (unchanged >= 10) {
+				return now;
+			}
+			last = now;
+			TimeUnit.MILLISECONDS.sleep(50);
+		}
+		throw new AssertionError("the backend never stalled; it sent " + backend.flooded.get() + " bytes");
 	}
 
 }

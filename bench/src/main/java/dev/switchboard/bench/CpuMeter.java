@@ -14,27 +14,31 @@ import java.util.Map;
  * the end of a measured window.
  */
 final class CpuMeter {
-    final Map<String, long[]> groups = new LinkedHashMap<>();
+    /** name -> "pid,pid,..." or "@file" (a file holding the PIDs, read at every snapshot). */
+    final Map<String, String> groups = new LinkedHashMap<>();
     final long clkTck;
 
-    /** specs: "name=pid,pid,..." */
+    /** specs: "name=pid,pid,..." or "name=@pidfile" */
     CpuMeter(List<String> specs, long clkTck) {
         this.clkTck = clkTck;
         for (String s : specs) {
             int eq = s.indexOf('=');
-            if (eq <= 0) {
-                continue;
+            if (eq > 0) {
+                groups.put(s.substring(0, eq), s.substring(eq + 1));
             }
-            String[] parts = s.substring(eq + 1).split(",");
-            long[] pids = new long[parts.length];
-            int n = 0;
-            for (String p : parts) {
-                if (!p.isBlank()) {
-                    pids[n++] = Long.parseLong(p.trim());
-                }
-            }
-            groups.put(s.substring(0, eq), java.util.Arrays.copyOf(pids, n));
         }
+    }
+
+    static long[] pids(String spec) {
+        String list = spec;
+        if (spec.startsWith("@")) {
+            try {
+                list = Files.readString(Path.of(spec.substring(1)));
+            } catch (IOException e) {
+                return new long[0];
+            }
+        }
+        return java.util.Arrays.stream(list.split("[,\\s]+")).filter(x -> !x.isBlank()).mapToLong(Long::parseLong).toArray();
     }
 
     final class Snap {
@@ -46,7 +50,7 @@ final class CpuMeter {
         Snap() {
             for (var e : groups.entrySet()) {
                 long sum = 0;
-                for (long pid : e.getValue()) {
+                for (long pid : pids(e.getValue())) {
                     sum += procTicks(pid);
                 }
                 ticks.put(e.getKey(), sum);

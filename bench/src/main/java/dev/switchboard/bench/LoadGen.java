@@ -219,7 +219,7 @@ public final class LoadGen {
             c.ch.close();
         }
         boolean ok = "ok".equals(outcome.get());
-        result.put("ok", ok ? 1 : 0).put("size", size);
+        result.put("ok", ok ? 1 : 0).put("size", size).put("transport", Transport.name());
         if (!ok) {
             result.put("error", outcome.get().replaceAll("\\s+", "_"));
         }
@@ -709,10 +709,15 @@ public final class LoadGen {
                 .put("messages", m).put("msgs_per_s", m / wall)
                 .put("mib_per_s", (double) m * size / (1 << 20) / wall)
                 .put("bad_echo", bad.sum())
-                .put("open_failed", pool.failed.sum()).put("closed_early", pool.closedAfterOpen.sum());
+                .put("open_failed", pool.failed.sum());
+        long closedEarly = pool.closedAfterOpen.sum();
+        result.put("closed_early", closedEarly);
         pool.closeAll(3);
         log("echo %s size=%d: %.0f msg/s, %.1f MiB/s", target.addr(), size, m / wall, (double) m * size / (1 << 20) / wall);
-        return m > 0 && pool.closedAfterOpen.sum() == 0;
+        if (closedEarly > 0) {
+            log("echo: %d connections were closed during the run (last error: %s)", closedEarly, lastError.get());
+        }
+        return m > 0 && closedEarly < open.size();
     }
 
     // ====================================================================== idle tunnels
