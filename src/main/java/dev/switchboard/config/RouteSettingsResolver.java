@@ -31,6 +31,8 @@ public class RouteSettingsResolver {
 	private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
 	public RouteSettingsResolver(TunnelSettings defaults) {
+		check(defaults, "switchboard.", (problem) -> new IllegalStateException(
+				problem + ". Fix it in application.yml or the environment (see README, Configuration reference)."));
 		this.defaults = defaults;
 		Map<String, Object> flat = new LinkedHashMap<>();
 		flat.put(PREFIX + ".connect-timeout", defaults.connectTimeout());
@@ -86,20 +88,23 @@ public class RouteSettingsResolver {
 	}
 
 	private static void check(String routeId, TunnelSettings settings) {
-		positive(routeId, "connect-timeout", settings.connectTimeout().toMillis());
-		positive(routeId, "handshake-timeout", settings.handshakeTimeout().toMillis());
-		positive(routeId, "max-message-size", settings.maxMessageSize().toBytes());
-		positive(routeId, "close-timeout", settings.closeTimeout().toMillis());
+		check(settings, "metadata.switchboard.", (problem) -> new InvalidRouteSettingsException(routeId, problem, null));
+	}
+
+	private static void check(TunnelSettings settings, String prefix,
+			java.util.function.Function<String, RuntimeException> failure) {
+		positive(prefix + "connect-timeout", settings.connectTimeout().toMillis(), failure);
+		positive(prefix + "handshake-timeout", settings.handshakeTimeout().toMillis(), failure);
+		positive(prefix + "max-message-size", settings.maxMessageSize().toBytes(), failure);
+		positive(prefix + "close-timeout", settings.closeTimeout().toMillis(), failure);
 		if (settings.upgradeHeaderValue().isBlank() || settings.connectionHeaderValue().isBlank()) {
-			throw new InvalidRouteSettingsException(routeId,
-					"metadata.switchboard.upgrade-header-value and connection-header-value must not be blank", null);
+			throw failure.apply(prefix + "upgrade-header-value and " + prefix + "connection-header-value must not be blank");
 		}
 	}
 
-	private static void positive(String routeId, String key, long value) {
+	private static void positive(String property, long value, java.util.function.Function<String, RuntimeException> failure) {
 		if (value <= 0) {
-			throw new InvalidRouteSettingsException(routeId,
-					"metadata.switchboard." + key + " must be greater than zero (was " + value + ")", null);
+			throw failure.apply(property + " must be greater than zero (was " + value + ")");
 		}
 	}
 

@@ -44,7 +44,17 @@ public final class TestBackend implements AutoCloseable {
 	private final DisposableServer server;
 
 	public TestBackend() {
-		this.server = HttpServer.create()
+		this(false);
+	}
+
+	/** @param tls serve TLS (wss://, https://) with the test certificate in src/test/resources/tls */
+	public TestBackend(boolean tls) {
+		HttpServer base = HttpServer.create();
+		if (tls) {
+			base = base.secure((spec) -> spec.sslContext(reactor.netty.http.Http11SslContextSpec
+				.forServer(TestTls.certificate(), TestTls.privateKey())));
+		}
+		this.server = base
 			.host("127.0.0.1")
 			.port(0)
 			.route((routes) -> routes

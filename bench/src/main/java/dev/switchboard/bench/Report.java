@@ -91,26 +91,30 @@ final class Report {
     static final String[] PROXIES = {NGINX, SB};
     static final String[] ONLY_SB = {SB};
 
-    static List<Metric> metrics() {
+    String p(String key, String def) {
+        return meta.getOrDefault(key, def);
+    }
+
+    List<Metric> metrics() {
         List<Metric> m = new ArrayList<>();
-        String hs = "1. Handshakes (connect + upgrade + one echo + close, 32 concurrent)";
+        String hs = "1. Handshakes (connect + upgrade + one echo + close, " + p("p_hs_conc", "32") + " concurrent)";
         m.add(new Metric(hs, "Handshake rate", "cycles/s", "handshake", key("rate", 1), Goal.RATIO_GE, 1.0, ">= 1.0x nginx", ALL));
         m.add(new Metric(hs, "Handshake latency p50 (connect -> first echo)", "ms", "handshake", key("open_p50_us", 1e-3), Goal.NONE, 0, "", ALL));
         m.add(new Metric(hs, "Handshake latency p99 (connect -> first echo)", "ms", "handshake", key("open_p99_us", 1e-3), Goal.RATIO_LE, 1.0, "<= nginx", ALL));
         m.add(new Metric(hs, "Upgrade latency p99 (connect -> 101)", "ms", "handshake", key("upgrade_p99_us", 1e-3), Goal.NONE, 0, "", ALL));
         m.add(new Metric(hs, "Full cycle latency p99 (connect -> closed)", "ms", "handshake", key("cycle_p99_us", 1e-3), Goal.NONE, 0, "", ALL));
         m.add(new Metric(hs, "Proxy CPU per handshake", "us", "handshake", perUnit("cpu_proxy_s", "ok_cycles", 1e6), Goal.RATIO_LE, 1.0, "<= nginx", PROXIES));
-        String lat = "2. Echo latency, open loop, 5,000 msg/s over 100 connections, 64 B";
+        String lat = "2. Echo latency, open loop, " + p("p_lat_rate", "5,000") + " msg/s over " + p("p_lat_conns", "100") + " connections, 64 B";
         m.add(new Metric(lat, "Echo round trip p50", "us", "latency", key("lat_p50_us", 1), Goal.NONE, 0, "", ALL));
         m.add(new Metric(lat, "Echo round trip p99", "us", "latency", key("lat_p99_us", 1), Goal.RATIO_LE, 1.0, "<= nginx", ALL));
         m.add(new Metric(lat, "Echo round trip p99.9", "us", "latency", key("lat_p999_us", 1), Goal.NONE, 0, "", ALL));
         m.add(new Metric(lat, "Echo round trip max", "us", "latency", key("lat_max_us", 1), Goal.NONE, 0, "", ALL));
         m.add(new Metric(lat, "Messages lost (not echoed within 5 s)", "msgs", "latency", key("lost", 1), Goal.NONE, 0, "", ALL));
-        m.add(new Metric(lat, "Proxy CPU per message at 5,000 msg/s", "us", "latency", perUnit("cpu_proxy_s", "received", 1e6), Goal.NONE, 0, "", PROXIES));
-        String thr = "3. Echo throughput, 64 B, 50 connections x 16 in flight";
+        m.add(new Metric(lat, "Proxy CPU per message at " + p("p_lat_rate", "5,000") + " msg/s", "us", "latency", perUnit("cpu_proxy_s", "received", 1e6), Goal.NONE, 0, "", PROXIES));
+        String thr = "3. Echo throughput, 64 B, " + p("p_thr_conns", "50") + " connections x " + p("p_thr_inflight", "16") + " in flight";
         m.add(new Metric(thr, "Echo throughput", "msg/s", "throughput", key("msgs_per_s", 1), Goal.RATIO_GE, 1.0, ">= 1.0x nginx", ALL));
         m.add(new Metric(thr, "Proxy CPU per message", "us", "throughput", perUnit("cpu_proxy_s", "messages", 1e6), Goal.RATIO_LE, 1.1, "<= 1.1x nginx", PROXIES));
-        String big = "4. Large messages, 1 MiB binary echo, 4 connections x 1 in flight";
+        String big = "4. Large messages, 1 MiB binary echo, " + p("p_big_conns", "4") + " connections x 1 in flight";
         m.add(new Metric(big, "1 MiB echo throughput", "MiB/s", "large", key("mib_per_s", 1), Goal.RATIO_GE, 1.5, ">= 1.5x nginx", ALL));
         m.add(new Metric(big, "Proxy CPU per MiB echoed", "ms", "large", r -> {
             Double c = d(r, "cpu_proxy_s");
@@ -118,7 +122,7 @@ final class Report {
             Double size = d(r, "size");
             return c == null || msgs == null || size == null || msgs <= 0 ? null : c * 1e3 / (msgs * size / (1 << 20));
         }, Goal.NONE, 0, "", PROXIES));
-        String idle = "5. Memory per idle tunnel (5,000 open tunnels)";
+        String idle = "5. Memory per idle tunnel (" + p("p_idle_n", "5,000") + " open tunnels)";
         m.add(new Metric(idle, "Per tunnel: nginx = worker RSS growth; Switchboard = heap after full GC + Netty direct memory", "B", "idle",
                 r -> SB.equals(r.get("leg")) ? memPerTunnel("heap", "netty_direct").apply(r) : memPerTunnel("rss").apply(r),
                 Goal.ABS_LE, 4096, "<= 4 KiB (Switchboard heap + direct)", PROXIES));
