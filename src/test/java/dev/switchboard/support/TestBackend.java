@@ -49,7 +49,7 @@ public final class TestBackend implements AutoCloseable {
 
 	/** @param tls serve TLS (wss://, https://) with the test certificate in src/test/resources/tls */
 	public TestBackend(boolean tls) {
-		HttpServer base = HttpServer.create();
+		HttpServer base = HttpServer.create().runOn(TestLoops.LOOPS);
 		if (tls) {
 			base = base.secure((spec) -> spec.sslContext(reactor.netty.http.Http11SslContextSpec
 				.forServer(TestTls.certificate(), TestTls.privateKey())));

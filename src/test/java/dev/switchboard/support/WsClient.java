@@ -62,7 +62,12 @@ public final class WsClient implements AutoCloseable {
 		if (protocols.length > 0) {
 			spec.protocols(String.join(",", protocols));
 		}
-		return connect(HttpClient.create().headers(headers), url, spec.build());
+		return connect(client().headers(headers), url, spec.build());
+	}
+
+	/** An HTTP client on the tests' own event loops, one fresh connection per use. */
+	public static HttpClient client() {
+		return HttpClient.newConnection().runOn(TestLoops.LOOPS);
 	}
 
 	public static WsClient connect(HttpClient client, String url, WebsocketClientSpec spec) {

@@ -85,7 +85,7 @@ class BackendAnswerTest extends GatewayTest {
 	@Test
 	void permessageDeflateIsNegotiatedEndToEnd() throws Exception {
 		WebsocketClientSpec spec = WebsocketClientSpec.builder().compress(true).build();
-		try (WsClient client = WsClient.connect(HttpClient.create(), ws("/ws/compressed"), spec)) {
+		try (WsClient client = WsClient.connect(WsClient.client(), ws("/ws/compressed"), spec)) {
 			assertThat(client.handshakeHeaders().get("Sec-WebSocket-Extensions")).contains("permessage-deflate");
 			String text = "compress me ".repeat(1000);
 			client.sendText(text);
@@ -95,7 +95,7 @@ class BackendAnswerTest extends GatewayTest {
 
 	@Test
 	void aBackendThatSwitchesProtocolsOnPlainHttpIsRefused() throws Exception {
-		String status = HttpClient.create()
+		String status = WsClient.client()
 			.responseTimeout(Duration.ofSeconds(10))
 			.get()
 			.uri(http("/switch"))

@@ -56,7 +56,9 @@ class HeaderMappingTest extends GatewayTest {
 	void plainHttpOnTheSameRouteCarriesNoUpgradeHeadersAndKeepsItsConnection() throws Exception {
 		ConnectionProvider oneConnection = ConnectionProvider.create("one", 1);
 		try {
-			HttpClient client = HttpClient.create(oneConnection).responseTimeout(Duration.ofSeconds(10));
+			HttpClient client = HttpClient.create(oneConnection)
+				.runOn(dev.switchboard.support.TestLoops.LOOPS)
+				.responseTimeout(Duration.ofSeconds(10));
 			List<String> localPorts = Flux.range(0, 3)
 				.concatMap((i) -> client.doOnConnected((c) -> {
 				})

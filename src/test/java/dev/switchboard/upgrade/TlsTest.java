@@ -66,7 +66,7 @@ class TlsTest {
 	}
 
 	private WsClient connect(String path) {
-		HttpClient client = HttpClient.create()
+		HttpClient client = WsClient.client()
 			.secure((spec) -> spec.sslContext(Http11SslContextSpec.forClient()
 				.configure((builder) -> builder.trustManager(InsecureTrustManagerFactory.INSTANCE))));
 		return WsClient.connect(client, "wss://localhost:" + this.port + path, WebsocketClientSpec.builder().build());
