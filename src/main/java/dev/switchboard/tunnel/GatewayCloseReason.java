@@ -10,7 +10,10 @@ public enum GatewayCloseReason {
 	MESSAGE_TOO_BIG(1009, "message too big"),
 
 	/** A peer sent frames no endpoint may send. */
-	PROTOCOL_ERROR(1002, "protocol error");
+	PROTOCOL_ERROR(1002, "protocol error"),
+
+	/** Its backend instance is being drained; the client reconnects and lands elsewhere. */
+	DRAIN(1001, "backend draining");
 
 	private final int code;
 

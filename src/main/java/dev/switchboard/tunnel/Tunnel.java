@@ -35,6 +35,8 @@ public final class Tunnel {
 
 	private final String routeId;
 
+	private final java.net.URI backendUri;
+
 	private final TunnelSettings settings;
 
 	private final TunnelListener listener;
@@ -57,8 +59,9 @@ public final class Tunnel {
 
 	private boolean ended;
 
-	public Tunnel(String routeId, TunnelSettings settings, TunnelListener listener) {
+	public Tunnel(String routeId, java.net.URI backendUri, TunnelSettings settings, TunnelListener listener) {
 		this.routeId = routeId;
+		this.backendUri = backendUri;
 		this.settings = settings;
 		this.listener = listener;
 		this.client = new TunnelSide(this, true);
@@ -98,6 +101,11 @@ public final class Tunnel {
 
 	public String routeId() {
 		return this.routeId;
+	}
+
+	/** The backend instance this tunnel is connected to, as the route resolved it (after load balancing). */
+	public java.net.URI backendUri() {
+		return this.backendUri;
 	}
 
 	public Channel clientChannel() {

@@ -125,7 +125,7 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 		Channel client = clientChannel(request);
 		TunnelSettings settings = this.settingsResolver.forRoute(route);
 		return this.connector.handshake(client, backend, upstreamHeaders(exchange, backend, settings), settings)
-			.flatMap((answer) -> onAnswer(exchange, client, routeId, settings, answer))
+			.flatMap((answer) -> onAnswer(exchange, client, routeId, backend, settings, answer))
 			.onErrorResume(BackendUnavailableException.class,
 					(ex) -> backendFailed(exchange, routeId, HttpStatus.BAD_GATEWAY, ex))
 			.onErrorResume(BackendTimeoutException.class,
@@ -137,8 +137,8 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 				|| "https".equalsIgnoreCase(scheme);
 	}
 
-	private Mono<Void> onAnswer(ServerWebExchange exchange, Channel client, String routeId, TunnelSettings settings,
-			BackendAnswer answer) {
+	private Mono<Void> onAnswer(ServerWebExchange exchange, Channel client, String routeId, URI backend,
+			TunnelSettings settings, BackendAnswer answer) {
 		FullHttpResponse response = answer.response();
 		try {
 			if (response.status().code() != HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
@@ -149,7 +149,7 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 				return backendFailed(exchange, routeId, HttpStatus.BAD_GATEWAY, new BackendUnavailableException(
 						"backend answered 101 without 'Upgrade: websocket'"));
 			}
-			Tunnel tunnel = new Tunnel(routeId, settings, this.registry);
+			Tunnel tunnel = new Tunnel(routeId, backend, settings, this.registry);
 			ByteBuf head = switchingProtocolsHead(exchange, response, client);
 			takeOverClient(client, tunnel);
 			tunnel.writeToClient(head);
@@ -213,13 +213,23 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 		return headers;
 	}
 
-	/** The 101 for the client: the backend's status line and headers, through the response filters. */
+	/**
+	 * The 101 for the client: the backend's headers through the response filters, plus any header the
+	 * gateway's own filters put on the exchange's response (a route's AddResponseHeader, a sticky cookie).
+	 */
 	private ByteBuf switchingProtocolsHead(ServerWebExchange exchange, FullHttpResponse response, Channel client) {
 		HttpHeaders filtered = filter(new HttpHeaders(new Netty4HeadersAdapter(response.headers())), exchange,
 				HttpHeadersFilter.Type.RESPONSE);
 		ByteBuf head = client.alloc().buffer(256);
 		head.writeBytes(SWITCHING_PROTOCOLS);
-		for (Map.Entry<String, List<String>> entry : filtered.headerSet()) {
+		writeHeaders(head, filtered);
+		writeHeaders(head, exchange.getResponse().getHeaders());
+		head.writeCharSequence("Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n", StandardCharsets.US_ASCII);
+		return head;
+	}
+
+	private static void writeHeaders(ByteBuf head, HttpHeaders headers) {
+		for (Map.Entry<String, List<String>> entry : headers.headerSet()) {
 			if (NOT_IN_101.contains(entry.getKey().toLowerCase(Locale.ROOT))) {
 				continue;
 			}
@@ -230,8 +240,6 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 				head.writeCharSequence("\r\n", StandardCharsets.US_ASCII);
 			}
 		}
-		head.writeCharSequence("Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n", StandardCharsets.US_ASCII);
-		return head;
 	}
 
 	/**

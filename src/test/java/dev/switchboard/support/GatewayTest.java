@@ -13,7 +13,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * ports that misbehave. Test classes extending it share one application context.
  *
  * <table>
- * <tr><td>/ws/**, /reject/**, /http/**, /switch</td><td>the test backend, over an {@code http://} URI</td></tr>
+ * <tr><td>/ws/**, /reject/**, /http/**, /switch</td><td>the test backend, over an {@code http://} URI,
+ * adding response header {@code X-Served-By: switchboard}</td></tr>
  * <tr><td>/spelled/**</td><td>the backend, forwarding {@code Upgrade: WebSocket} / {@code Connection: Upgrade}</td></tr>
  * <tr><td>/small/**</td><td>the backend with a 1 KiB message limit</td></tr>
  * <tr><td>/refused/**</td><td>a port nobody listens on</td></tr>
@@ -50,7 +51,7 @@ public abstract class GatewayTest {
 	static void routes(DynamicPropertyRegistry registry) {
 		String base = "http://127.0.0.1:" + backend.port();
 		Routes routes = new Routes(registry);
-		routes.add("echo", base, "Path=/ws/**,/reject/**,/http/**,/switch");
+		routes.add("echo", base, "Path=/ws/**,/reject/**,/http/**,/switch").filter("AddResponseHeader=X-Served-By, switchboard");
 		routes.add("spelled", "ws://127.0.0.1:" + backend.port(), "Path=/spelled/**")
 			.filter("StripPrefix=1")
 			.metadata("switchboard.upgrade-header-value", "WebSocket")

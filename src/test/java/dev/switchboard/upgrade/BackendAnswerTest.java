@@ -40,6 +40,8 @@ class BackendAnswerTest extends GatewayTest {
 		try (WsClient client = WsClient.connect(ws("/ws/cookie"))) {
 			HttpHeaders headers = client.handshakeHeaders();
 			assertThat(headers.getAll("Set-Cookie")).containsExactly("backend=b1; Path=/");
+			// the route's own response filters apply to the 101 as to any response
+			assertThat(headers.get("X-Served-By")).isEqualTo("switchboard");
 			client.sendText("after cookie");
 			assertThat(client.nextText()).isEqualTo("after cookie");
 		}
