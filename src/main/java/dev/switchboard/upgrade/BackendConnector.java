@@ -14,7 +14,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
@@ -133,37 +132,74 @@ public class BackendConnector {
 		return uri.getHost() + ":" + uri.getPort();
 	}
 
-	/** Waits for the backend's whole answer to the handshake, within the handshake timeout. */
-	private static final class AnswerHandler extends SimpleChannelInboundHandler<FullHttpResponse> {
+	/**
+	 * Hands the backend's connection over to a tunnel handler: bytes that arrived after the 101 and
+	 * before the tunnel existed go to it first, then the HTTP handlers leave.
+	 */
+	public static void handOver(Channel backend, io.netty.channel.ChannelHandler tunnelHandler, String name) {
+		io.netty.channel.ChannelPipeline pipeline = backend.pipeline();
+		pipeline.addLast(name, tunnelHandler);
+		AnswerHandler answer = (AnswerHandler) pipeline.get(ANSWER);
+		answer.releaseEarlyBytes(pipeline.context(ANSWER));
+		pipeline.remove(ANSWER);
+		pipeline.remove(AGGREGATOR);
+		pipeline.remove(CODEC);
+	}
+
+	/**
+	 * Waits for the backend's whole answer to the handshake, within the handshake timeout. After a 101
+	 * it stops reading and keeps whatever bytes already came behind the 101 until the tunnel takes over.
+	 */
+	private static final class AnswerHandler extends io.netty.channel.ChannelInboundHandlerAdapter {
 
 		private final MonoSink<BackendAnswer> sink;
+
+		private final java.util.List<Object> early = new java.util.ArrayList<>(1);
 
 		private ScheduledFuture<?> timer;
 
 		private boolean done;
 
 		AnswerHandler(MonoSink<BackendAnswer> sink) {
-			super(false);
 			this.sink = sink;
 		}
 
 		void startTimer(Channel channel, URI backend, TunnelSettings settings) {
 			this.timer = channel.eventLoop().schedule(() -> {
-				fail(new BackendTimeoutException(authority(backend) + " accepted the connection but did not answer the handshake within handshake-timeout "
+				fail(new BackendTimeoutException(authority(backend)
+						+ " accepted the connection but did not answer the handshake within handshake-timeout "
 						+ settings.handshakeTimeout().toMillis() + "ms"));
 				channel.close();
 			}, settings.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
 		}
 
 		@Override
-		protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
-			if (this.done) {
-				response.release();
-				return;
+		public void channelRead(ChannelHandlerContext ctx, Object msg) {
+			if (!this.done && msg instanceof FullHttpResponse response) {
+				this.done = true;
+				cancelTimer();
+				ctx.channel().config().setAutoRead(false);
+				this.sink.success(new BackendAnswer(ctx.channel(), response));
 			}
-			this.done = true;
-			cancelTimer();
-			this.sink.success(new BackendAnswer(ctx.channel(), response));
+			else if (this.done && msg instanceof io.netty.buffer.ByteBuf) {
+				this.early.add(msg);
+			}
+			else {
+				io.netty.util.ReferenceCountUtil.release(msg);
+			}
+		}
+
+		void releaseEarlyBytes(ChannelHandlerContext ctx) {
+			for (Object bytes : this.early) {
+				ctx.fireChannelRead(bytes);
+			}
+			this.early.clear();
+		}
+
+		@Override
+		public void handlerRemoved(ChannelHandlerContext ctx) {
+			this.early.forEach(io.netty.util.ReferenceCountUtil::release);
+			this.early.clear();
 		}
 
 		@Override

@@ -9,6 +9,7 @@ import java.util.Set;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -149,19 +150,55 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 				return backendFailed(exchange, routeId, HttpStatus.BAD_GATEWAY, new BackendUnavailableException(
 						"backend answered 101 without 'Upgrade: websocket'"));
 			}
-			Tunnel tunnel = new Tunnel(routeId, backend, settings, this.registry);
-			ByteBuf head = switchingProtocolsHead(exchange, response, client);
-			takeOverClient(client, tunnel);
-			tunnel.writeToClient(head);
-			takeOverBackend(answer.channel(), tunnel);
-			tunnel.start();
-			// Only for the gateway's own HTTP metrics: nothing more reaches the client from the exchange.
-			exchange.getResponse().setStatusCode(HttpStatus.SWITCHING_PROTOCOLS);
+			// As for plain HTTP, the backend's headers become the exchange's response headers, and the 101
+			// goes out when the exchange commits: after every filter's post phase, so what route filters
+			// add or rewrite (AddResponseHeader, a sticky cookie) is part of it.
+			ServerHttpResponse clientResponse = exchange.getResponse();
+			clientResponse.getHeaders().addAll(filter(new HttpHeaders(new Netty4HeadersAdapter(response.headers())),
+					exchange, HttpHeadersFilter.Type.RESPONSE));
+			Channel backendChannel = answer.channel();
+			ChannelFutureListener clientLeft = (future) -> backendChannel.close();
+			client.closeFuture().addListener(clientLeft);
+			clientResponse.setStatusCode(HttpStatus.SWITCHING_PROTOCOLS);
+			clientResponse.beforeCommit(() -> {
+				client.closeFuture().removeListener(clientLeft);
+				if (client.eventLoop().inEventLoop()) {
+					openTunnel(exchange, client, backendChannel, routeId, backend, settings);
+				}
+				else {
+					// Queued ahead of the framework's own write of this response, which is thus dropped.
+					client.eventLoop().execute(() -> openTunnel(exchange, client, backendChannel, routeId, backend, settings));
+				}
+				return Mono.empty();
+			});
 			return Mono.empty();
 		}
 		finally {
 			response.release();
 		}
+	}
+
+	private void openTunnel(ServerWebExchange exchange, Channel client, Channel backendChannel, String routeId,
+			URI backend, TunnelSettings settings) {
+		ServerHttpResponse response = exchange.getResponse();
+		if (!HttpStatus.SWITCHING_PROTOCOLS.equals(response.getStatusCode()) || !client.isActive()
+				|| !backendChannel.isActive()) {
+			// A later filter answered otherwise, or a side left before the 101: no tunnel.
+			backendChannel.close();
+			if (HttpStatus.SWITCHING_PROTOCOLS.equals(response.getStatusCode())) {
+				logger.warn("WebSocket handshake on route " + routeId + " answered 502: backend " + backend.getAuthority()
+						+ " closed the connection right after accepting it");
+				response.setStatusCode(HttpStatus.BAD_GATEWAY);
+				response.getHeaders().clear();
+			}
+			return;
+		}
+		Tunnel tunnel = new Tunnel(routeId, backend, settings, this.registry);
+		ByteBuf head = switchingProtocolsHead(response.getHeaders(), client);
+		takeOverClient(client, tunnel);
+		tunnel.writeToClient(head);
+		BackendConnector.handOver(backendChannel, tunnel.backendHandler(), TUNNEL_HANDLER);
+		tunnel.start();
 	}
 
 	/** The backend said no: the client gets the same status, headers and body. */
@@ -213,17 +250,11 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 		return headers;
 	}
 
-	/**
-	 * The 101 for the client: the backend's headers through the response filters, plus any header the
-	 * gateway's own filters put on the exchange's response (a route's AddResponseHeader, a sticky cookie).
-	 */
-	private ByteBuf switchingProtocolsHead(ServerWebExchange exchange, FullHttpResponse response, Channel client) {
-		HttpHeaders filtered = filter(new HttpHeaders(new Netty4HeadersAdapter(response.headers())), exchange,
-				HttpHeadersFilter.Type.RESPONSE);
+	/** The 101 for the client, with the exchange's final response headers. */
+	private static ByteBuf switchingProtocolsHead(HttpHeaders headers, Channel client) {
 		ByteBuf head = client.alloc().buffer(256);
 		head.writeBytes(SWITCHING_PROTOCOLS);
-		writeHeaders(head, filtered);
-		writeHeaders(head, exchange.getResponse().getHeaders());
+		writeHeaders(head, headers);
 		head.writeCharSequence("Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n", StandardCharsets.US_ASCII);
 		return head;
 	}
@@ -256,15 +287,6 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 				pipeline.remove(name);
 			}
 		}
-	}
-
-	/** The backend's HTTP codec leaves; bytes that came right after the 101 pass on to the tunnel. */
-	private static void takeOverBackend(Channel backend, Tunnel tunnel) {
-		ChannelPipeline pipeline = backend.pipeline();
-		pipeline.addLast(TUNNEL_HANDLER, tunnel.backendHandler());
-		pipeline.remove(BackendConnector.ANSWER);
-		pipeline.remove(BackendConnector.AGGREGATOR);
-		pipeline.remove(BackendConnector.CODEC);
 	}
 
 	private static Channel clientChannel(ServerHttpRequest request) {

@@ -62,6 +62,11 @@ public final class TestBackend implements AutoCloseable {
 						res.sendWebsocket(this::echo, spec(null, false))))
 				.get("/ws/cookie", (req, res) -> record(req,
 						res.header("Set-Cookie", "backend=b1; Path=/").sendWebsocket(this::echo, spec(null, false))))
+				.get("/ws/greet", (req, res) -> record(req, res.sendWebsocket((in, out) -> {
+					in.receiveCloseStatus().subscribe(this.closes::add);
+					// Speaks first, right after the 101: these bytes may share a packet with it.
+					return out.sendString(Mono.just("welcome")).then(out.sendObject(in.receiveFrames().map(WebSocketFrame::retain)).then());
+				}, spec(null, false))))
 				.get("/ws/frames", (req, res) -> record(req, res.sendWebsocket(this::echoFrames, spec(null, false))))
 				.get("/ws/flood", (req, res) -> {
 					record(req);

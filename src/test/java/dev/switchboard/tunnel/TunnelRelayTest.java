@@ -39,6 +39,17 @@ class TunnelRelayTest extends GatewayTest {
 	}
 
 	@Test
+	void aBackendThatSpeaksFirstIsHeard() throws Exception {
+		for (int i = 0; i < 20; i++) {
+			try (WsClient client = WsClient.connect(ws("/ws/greet"))) {
+				assertThat(client.nextText()).isEqualTo("welcome");
+				client.sendText("then echo");
+				assertThat(client.nextText()).isEqualTo("then echo");
+			}
+		}
+	}
+
+	@Test
 	void largeMessagesPassIntactBothWays() throws Exception {
 		byte[] bytes = new byte[10 * 1024 * 1024];
 		new Random(2).nextBytes(bytes);
