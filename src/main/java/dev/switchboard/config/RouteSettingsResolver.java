@@ -1,5 +1,6 @@
 package dev.switchboard.config;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,11 +27,22 @@ public class RouteSettingsResolver {
 
 	private final TunnelSettings defaults;
 
+	private final Duration edgeIdleTimeout;
+
 	private final MapConfigurationPropertySource defaultsSource;
 
 	private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
 	public RouteSettingsResolver(TunnelSettings defaults) {
+		this(defaults, null);
+	}
+
+	/**
+	 * @param edgeIdleTimeout the idle timeout of the hop in front of the gateway, or null when unknown;
+	 * every route's heartbeat interval must stay comfortably below it
+	 */
+	public RouteSettingsResolver(TunnelSettings defaults, Duration edgeIdleTimeout) {
+		this.edgeIdleTimeout = edgeIdleTimeout;
 		check(defaults, "switchboard.", (problem) -> new IllegalStateException(
 				problem + ". Fix it in application.yml or the environment (see README, Configuration reference)."));
 		this.defaults = defaults;
@@ -41,6 +53,11 @@ public class RouteSettingsResolver {
 		flat.put(PREFIX + ".upgrade-header-value", defaults.upgradeHeaderValue());
 		flat.put(PREFIX + ".connection-header-value", defaults.connectionHeaderValue());
 		flat.put(PREFIX + ".close-timeout", defaults.closeTimeout());
+		flat.put(PREFIX + ".heartbeat-interval", defaults.heartbeatInterval());
+		flat.put(PREFIX + ".heartbeat-timeout", defaults.heartbeatTimeout());
+		flat.put(PREFIX + ".idle-timeout", defaults.idleTimeout());
+		flat.put(PREFIX + ".max-lifetime", defaults.maxLifetime());
+		flat.put(PREFIX + ".answer-pings", defaults.answerPings());
 		this.defaultsSource = new MapConfigurationPropertySource(flat);
 	}
 
@@ -87,11 +104,11 @@ public class RouteSettingsResolver {
 		}
 	}
 
-	private static void check(String routeId, TunnelSettings settings) {
+	private void check(String routeId, TunnelSettings settings) {
 		check(settings, "metadata.switchboard.", (problem) -> new InvalidRouteSettingsException(routeId, problem, null));
 	}
 
-	private static void check(TunnelSettings settings, String prefix,
+	private void check(TunnelSettings settings, String prefix,
 			java.util.function.Function<String, RuntimeException> failure) {
 		positive(prefix + "connect-timeout", settings.connectTimeout().toMillis(), failure);
 		positive(prefix + "handshake-timeout", settings.handshakeTimeout().toMillis(), failure);
@@ -99,6 +116,16 @@ public class RouteSettingsResolver {
 		positive(prefix + "close-timeout", settings.closeTimeout().toMillis(), failure);
 		if (settings.upgradeHeaderValue().isBlank() || settings.connectionHeaderValue().isBlank()) {
 			throw failure.apply(prefix + "upgrade-header-value and " + prefix + "connection-header-value must not be blank");
+		}
+		notNegative(prefix + "heartbeat-interval", settings.heartbeatInterval(), failure);
+		notNegative(prefix + "idle-timeout", settings.idleTimeout(), failure);
+		notNegative(prefix + "max-lifetime", settings.maxLifetime(), failure);
+		IdlePolicyCheck.check(settings, prefix, this.edgeIdleTimeout, failure);
+	}
+
+	private static void notNegative(String property, Duration value, java.util.function.Function<String, RuntimeException> failure) {
+		if (value.isNegative()) {
+			throw failure.apply(property + " must not be negative (was " + value + "); use 0 to disable it");
 		}
 	}
 

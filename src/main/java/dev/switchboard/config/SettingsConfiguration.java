@@ -18,7 +18,7 @@ class SettingsConfiguration {
 
 	@Bean
 	RouteSettingsResolver switchboardRouteSettingsResolver(SwitchboardProperties properties) {
-		return new RouteSettingsResolver(properties.tunnelDefaults());
+		return new RouteSettingsResolver(properties.tunnelDefaults(), properties.getEdgeIdleTimeout());
 	}
 
 	@Bean

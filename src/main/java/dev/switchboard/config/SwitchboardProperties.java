@@ -44,9 +44,39 @@ public class SwitchboardProperties {
 	@NotNull
 	private Duration closeTimeout = Duration.ofSeconds(5);
 
+	/** Silence from one side of a tunnel after which the gateway pings it, keeping NATs and load balancers warm and finding dead peers; 0 disables heartbeats. */
+	@NotNull
+	private Duration heartbeatInterval = Duration.ofSeconds(30);
+
+	/** How long a pinged side has to send anything (a pong or any frame) before it is declared dead. */
+	@NotNull
+	private Duration heartbeatTimeout = Duration.ofSeconds(10);
+
+	/** Time without a data frame (text or binary) in either direction after which a tunnel is closed with 1001 "idle timeout"; 0 disables. Heartbeats do not count as activity. */
+	@NotNull
+	private Duration idleTimeout = Duration.ofHours(1);
+
+	/** Age at which a tunnel is closed with 1001 "max lifetime", to force periodic reconnects; 0 (the default) means no limit. */
+	@NotNull
+	private Duration maxLifetime = Duration.ZERO;
+
+	/** Answer the peers' own pings at the gateway instead of relaying them to the other side. */
+	private boolean answerPings = false;
+
+	/** Longest time a client may take to send its first request's headers; slower connections are dropped (slowloris). */
+	@NotNull
+	private Duration clientHeaderTimeout = Duration.ofSeconds(10);
+
+	/** The idle timeout of whatever sits in front of the gateway (cloud load balancer, ingress), if known; startup fails when the heartbeat interval is not comfortably below it. */
+	private Duration edgeIdleTimeout;
+
 	/** Forwarded headers sent to backends. */
 	@Valid
 	private final Forwarded forwarded = new Forwarded();
+
+	/** The access log (logger switchboard.access). */
+	@Valid
+	private final AccessLog accessLog = new AccessLog();
 
 	/** TLS towards wss:// and https:// backends. */
 	@Valid
@@ -100,8 +130,68 @@ public class SwitchboardProperties {
 		this.closeTimeout = closeTimeout;
 	}
 
+	public Duration getHeartbeatInterval() {
+		return this.heartbeatInterval;
+	}
+
+	public void setHeartbeatInterval(Duration heartbeatInterval) {
+		this.heartbeatInterval = heartbeatInterval;
+	}
+
+	public Duration getHeartbeatTimeout() {
+		return this.heartbeatTimeout;
+	}
+
+	public void setHeartbeatTimeout(Duration heartbeatTimeout) {
+		this.heartbeatTimeout = heartbeatTimeout;
+	}
+
+	public Duration getIdleTimeout() {
+		return this.idleTimeout;
+	}
+
+	public void setIdleTimeout(Duration idleTimeout) {
+		this.idleTimeout = idleTimeout;
+	}
+
+	public Duration getMaxLifetime() {
+		return this.maxLifetime;
+	}
+
+	public void setMaxLifetime(Duration maxLifetime) {
+		this.maxLifetime = maxLifetime;
+	}
+
+	public boolean isAnswerPings() {
+		return this.answerPings;
+	}
+
+	public void setAnswerPings(boolean answerPings) {
+		this.answerPings = answerPings;
+	}
+
+	public Duration getClientHeaderTimeout() {
+		return this.clientHeaderTimeout;
+	}
+
+	public void setClientHeaderTimeout(Duration clientHeaderTimeout) {
+		this.clientHeaderTimeout = clientHeaderTimeout;
+	}
+
+	public Duration getEdgeIdleTimeout() {
+		return this.edgeIdleTimeout;
+	}
+
+	public void setEdgeIdleTimeout(Duration edgeIdleTimeout) {
+		this.edgeIdleTimeout = edgeIdleTimeout;
+	}
+
 	public Forwarded getForwarded() {
 		return this.forwarded;
+	}
+
+	public AccessLog getAccessLog() {
+		return this.accessLog;
 	}
 
 	public BackendTls getBackendTls() {
@@ -111,7 +201,8 @@ public class SwitchboardProperties {
 	/** The defaults every route starts from. */
 	public TunnelSettings tunnelDefaults() {
 		return new TunnelSettings(this.connectTimeout, this.handshakeTimeout, this.maxMessageSize, this.upgradeHeaderValue,
-				this.connectionHeaderValue, this.closeTimeout);
+				this.connectionHeaderValue, this.closeTimeout, this.heartbeatInterval, this.heartbeatTimeout,
+				this.idleTimeout, this.maxLifetime, this.answerPings);
 	}
 
 	public static class Forwarded {
@@ -165,6 +256,43 @@ public class SwitchboardProperties {
 
 		/** Neither; incoming forwarded headers are removed. */
 		NONE
+
+	}
+
+	public static class AccessLog {
+
+		/** Write one line per plain request, per refused handshake and per ended tunnel. */
+		private boolean enabled = true;
+
+		/** text: readable key=value lines; json: ECS JSON documents (Spring Boot's structured logging). */
+		@NotNull
+		private AccessLogFormat format = AccessLogFormat.TEXT;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public AccessLogFormat getFormat() {
+			return this.format;
+		}
+
+		public void setFormat(AccessLogFormat format) {
+			this.format = format;
+		}
+
+	}
+
+	public enum AccessLogFormat {
+
+		/** Readable key=value lines. */
+		TEXT,
+
+		/** One ECS JSON document per line. */
+		JSON
 
 	}
 

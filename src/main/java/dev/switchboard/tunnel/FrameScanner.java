@@ -35,6 +35,8 @@ final class FrameScanner {
 
 	private final TunnelSide target;
 
+	private final TrafficRecorder recorder;
+
 	/** Payload bytes of the current data frame still to come. */
 	private long payloadRemaining;
 
@@ -54,10 +56,14 @@ final class FrameScanner {
 
 	long messages;
 
+	/** A data frame started since the tunnel last looked: activity for the idle timeout. */
+	boolean dataSeen;
+
 	long bytes;
 
-	FrameScanner(long maxMessageSize, Events events, TunnelSide target) {
+	FrameScanner(long maxMessageSize, Events events, TunnelSide target, TrafficRecorder recorder) {
 		this.maxMessageSize = maxMessageSize;
+		this.recorder = recorder;
 		this.events = events;
 		this.target = target;
 	}
@@ -85,6 +91,8 @@ final class FrameScanner {
 		int end = in.writerIndex();
 		int pos = in.readerIndex();
 		int from = pos; // [from, pos) is scanned and still to be forwarded
+		long messagesBefore = this.messages;
+		long bytesBefore = this.bytes;
 		try {
 			while (pos < end) {
 				if (this.payloadRemaining > 0) {
@@ -139,6 +147,7 @@ final class FrameScanner {
 					continue;
 				}
 				this.dropFrame = this.discardData;
+				this.dataSeen = true;
 				if (!this.dropFrame) {
 					this.messageSize = (opcode == Frames.OP_CONTINUATION) ? this.messageSize + length : length;
 					if (this.messageSize > this.maxMessageSize) {
@@ -166,6 +175,9 @@ final class FrameScanner {
 		}
 		finally {
 			in.release();
+			if (this.bytes != bytesBefore) {
+				this.recorder.record(this.messages - messagesBefore, this.bytes - bytesBefore);
+			}
 		}
 	}
 

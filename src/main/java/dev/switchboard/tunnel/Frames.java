@@ -61,6 +61,13 @@ public final class Frames {
 		return frame;
 	}
 
+	/** The payload of the gateway's own pings, so their pongs are recognised and not relayed. */
+	static final byte[] HEARTBEAT = "switchboard-heartbeat".getBytes(StandardCharsets.US_ASCII);
+
+	static boolean isHeartbeat(byte[] payload) {
+		return java.util.Arrays.equals(payload, HEARTBEAT);
+	}
+
 	/** Copies a control frame's payload out of {@code frame}, unmasking it when needed. */
 	static byte[] payload(ByteBuf frame, int payloadIndex, int length, int maskIndex) {
 		byte[] payload = new byte[length];

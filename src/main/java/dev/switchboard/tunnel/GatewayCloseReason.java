@@ -13,7 +13,16 @@ public enum GatewayCloseReason {
 	PROTOCOL_ERROR(1002, "protocol error"),
 
 	/** Its backend instance is being drained; the client reconnects and lands elsewhere. */
-	DRAIN(1001, "backend draining");
+	DRAIN(1001, "backend draining"),
+
+	/** No data frame crossed the tunnel for the route's idle timeout. */
+	IDLE_TIMEOUT(1001, "idle timeout"),
+
+	/** The tunnel reached the route's maximum lifetime. */
+	MAX_LIFETIME(1001, "max lifetime"),
+
+	/** A side did not answer a heartbeat ping in time (the client gets 1011, the backend 1001). */
+	DEAD_PEER(1011, "peer not responding");
 
 	private final int code;
 

@@ -35,7 +35,7 @@ public final class Tunnel {
 
 	private final String routeId;
 
-	private final java.net.URI backendUri;
+	private final TunnelOrigin origin;
 
 	private final TunnelSettings settings;
 
@@ -49,6 +49,12 @@ public final class Tunnel {
 
 	private ScheduledFuture<?> closeTimer;
 
+	/** The next heartbeat, idle or lifetime deadline; one timer per tunnel. */
+	private ScheduledFuture<?> policyTimer;
+
+	/** When a data frame last crossed the tunnel in either direction (System.nanoTime). */
+	private long lastData;
+
 	private CloseInitiator initiator;
 
 	private int closeCode = Frames.ABNORMAL;
@@ -59,9 +65,9 @@ public final class Tunnel {
 
 	private boolean ended;
 
-	public Tunnel(String routeId, java.net.URI backendUri, TunnelSettings settings, TunnelListener listener) {
-		this.routeId = routeId;
-		this.backendUri = backendUri;
+	public Tunnel(TunnelOrigin origin, TunnelSettings settings, TunnelListener listener) {
+		this.routeId = origin.routeId();
+		this.origin = origin;
 		this.settings = settings;
 		this.listener = listener;
 		this.client = new TunnelSide(this, true);
@@ -69,8 +75,8 @@ public final class Tunnel {
 		this.client.peer = this.backend;
 		this.backend.peer = this.client;
 		long max = settings.maxMessageSize().toBytes();
-		this.client.scanner = new FrameScanner(max, new SideEvents(this.client), this.backend);
-		this.backend.scanner = new FrameScanner(max, new SideEvents(this.backend), this.client);
+		this.client.scanner = new FrameScanner(max, new SideEvents(this.client), this.backend, origin.toBackend());
+		this.backend.scanner = new FrameScanner(max, new SideEvents(this.backend), this.client, origin.toClient());
 		this.openedAtNanos = System.nanoTime();
 	}
 
@@ -91,6 +97,11 @@ public final class Tunnel {
 
 	/** Starts relaying; both handlers must be in their pipelines. */
 	public void start() {
+		long now = System.nanoTime();
+		this.lastData = now;
+		this.client.lastHeard = now;
+		this.backend.lastHeard = now;
+		schedulePolicy(now);
 		this.listener.onOpen(this);
 		for (TunnelSide side : new TunnelSide[] { this.client, this.backend }) {
 			Channel channel = side.ctx.channel();
@@ -105,7 +116,11 @@ public final class Tunnel {
 
 	/** The backend instance this tunnel is connected to, as the route resolved it (after load balancing). */
 	public java.net.URI backendUri() {
-		return this.backendUri;
+		return this.origin.backendUri();
+	}
+
+	public TunnelOrigin origin() {
+		return this.origin;
 	}
 
 	public Channel clientChannel() {
@@ -167,7 +182,7 @@ public final class Tunnel {
 		}
 		side.closeSent = true;
 		side.closeSentByGateway = true;
-		side.sendOwnFrame(Frames.close(side.ctx.alloc(), code, reason, !side.isClient), false);
+		side.sendOwnFrame(Frames.close(side.ctx.alloc(), code, reason, !side.isClient), true, false);
 	}
 
 	/** A close frame arrived from {@code from}; returns whether to relay it. */
@@ -197,6 +212,101 @@ public final class Tunnel {
 		return true;
 	}
 
+	/** Called for every read: the side is alive, and any data frame in it is activity. */
+	void heard(TunnelSide side) {
+		if (this.policyTimer == null) {
+			return;
+		}
+		long now = System.nanoTime();
+		side.lastHeard = now;
+		side.pingSentAt = 0;
+		FrameScanner peerScanner = side.peer.scanner;
+		if (side.scanner.dataSeen || peerScanner.dataSeen) {
+			side.scanner.dataSeen = false;
+			peerScanner.dataSeen = false;
+			this.lastData = now;
+		}
+	}
+
+	private void schedulePolicy(long now) {
+		long next = nextDeadline(now);
+		if (next != Long.MAX_VALUE) {
+			this.policyTimer = this.client.ctx.executor().schedule(this::checkPolicy, Math.max(0, next - now),
+					TimeUnit.NANOSECONDS);
+		}
+	}
+
+	/** Runs at the earliest deadline: pings silent sides, declares unanswering ones dead, ends idle or old tunnels. */
+	private void checkPolicy() {
+		this.policyTimer = null;
+		if (this.ended || this.gatewayReason != null) {
+			return;
+		}
+		long now = System.nanoTime();
+		if (this.client.scanner.dataSeen || this.backend.scanner.dataSeen) {
+			// Activity scanned after the last read that looked (the scanner marks it as it parses).
+			this.client.scanner.dataSeen = false;
+			this.backend.scanner.dataSeen = false;
+			this.lastData = now;
+		}
+		if (!this.settings.maxLifetime().isZero() && now - this.openedAtNanos >= this.settings.maxLifetime().toNanos()) {
+			closeByGateway(GatewayCloseReason.MAX_LIFETIME, GOING_AWAY, "max lifetime");
+			return;
+		}
+		if (!this.settings.idleTimeout().isZero() && now - this.lastData >= this.settings.idleTimeout().toNanos()) {
+			closeByGateway(GatewayCloseReason.IDLE_TIMEOUT, GOING_AWAY, "idle timeout");
+			return;
+		}
+		if (this.settings.heartbeatsEnabled()) {
+			for (TunnelSide side : new TunnelSide[] { this.client, this.backend }) {
+				if (side.pingSentAt != 0 && now - side.pingSentAt >= this.settings.heartbeatTimeout().toNanos()) {
+					deadPeer(side);
+					return;
+				}
+				if (side.pingSentAt == 0 && now - side.lastHeard >= this.settings.heartbeatInterval().toNanos()) {
+					side.pingSentAt = now;
+					side.sendOwnFrame(Frames.control(side.ctx.alloc(), Frames.OP_PING, Frames.HEARTBEAT, !side.isClient),
+							false, false);
+				}
+			}
+		}
+		schedulePolicy(now);
+	}
+
+	private long nextDeadline(long now) {
+		long next = Long.MAX_VALUE;
+		if (!this.settings.maxLifetime().isZero()) {
+			next = Math.min(next, this.openedAtNanos + this.settings.maxLifetime().toNanos());
+		}
+		if (!this.settings.idleTimeout().isZero()) {
+			next = Math.min(next, this.lastData + this.settings.idleTimeout().toNanos());
+		}
+		if (this.settings.heartbeatsEnabled()) {
+			for (TunnelSide side : new TunnelSide[] { this.client, this.backend }) {
+				next = Math.min(next, (side.pingSentAt != 0) ? side.pingSentAt + this.settings.heartbeatTimeout().toNanos()
+						: side.lastHeard + this.settings.heartbeatInterval().toNanos());
+			}
+		}
+		return next;
+	}
+
+	/** A side did not answer the gateway's ping: its connection is dropped and the other side told why. */
+	private void deadPeer(TunnelSide dead) {
+		logger.info(describe() + ": " + dead.name() + " did not answer a ping within "
+				+ this.settings.heartbeatTimeout().toMillis() + "ms (switchboard.heartbeat-timeout); closing the tunnel");
+		TunnelSide other = dead.peer;
+		// No close frame for the dead side: it is not listening. The other side learns why.
+		dead.closeSent = true;
+		dead.closeSentByGateway = true;
+		int code = dead.isClient ? GOING_AWAY : BACKEND_LOST;
+		String reason = dead.name() + " not responding";
+		closeByGateway(GatewayCloseReason.DEAD_PEER, code, reason, code, reason);
+		dead.ctx.close();
+		if (other.inactive) {
+			end();
+		}
+	}
+
 	void onInactive(TunnelSide side) {
 		TunnelSide other = side.peer;
 		if (other.inactive) {
@@ -219,7 +329,7 @@ public final class Tunnel {
 			if (!other.closeSent) {
 				other.closeSent = true;
 				other.closeSentByGateway = true;
-				other.sendOwnFrame(Frames.close(other.ctx.alloc(), code, reason, !other.isClient), false);
+				other.sendOwnFrame(Frames.close(other.ctx.alloc(), code, reason, !other.isClient), true, false);
 			}
 		}
 		if (other.closeSent && other.closeReceived) {
@@ -255,7 +365,10 @@ public final class Tunnel {
 		if (this.closeTimer != null) {
 			this.closeTimer.cancel(false);
 		}
-		this.listener.onClose(this, new TunnelSummary(this.routeId,
+		if (this.policyTimer != null) {
+			this.policyTimer.cancel(false);
+		}
+		this.listener.onClose(this, new TunnelSummary(this.origin,
 				this.initiator == null ? CloseInitiator.BACKEND : this.initiator, this.closeCode, this.closeReason,
 				this.gatewayReason, System.nanoTime() - this.openedAtNanos, this.client.scanner.messages,
 				this.client.scanner.bytes, this.backend.scanner.messages, this.backend.scanner.bytes));
@@ -281,8 +394,20 @@ public final class Tunnel {
 			if (opcode == Frames.OP_CLOSE) {
 				return onCloseFrame(this.side, Frames.closeCode(payload), Frames.closeReason(payload));
 			}
-			// Pings and pongs of the peers are theirs: relayed, unless the tunnel is closing.
-			return Tunnel.this.gatewayReason == null;
+			if (Tunnel.this.gatewayReason != null) {
+				return false;
+			}
+			if (opcode == Frames.OP_PONG && Frames.isHeartbeat(payload)) {
+				// The answer to the gateway's own ping: the read already counted it as a sign of life.
+				return false;
+			}
+			if (opcode == Frames.OP_PING && Tunnel.this.settings.answerPings()) {
+				this.side.sendOwnFrame(Frames.control(this.side.ctx.alloc(), Frames.OP_PONG, payload, !this.side.isClient),
+						false, false);
+				return false;
+			}
+			// The peers' own pings and pongs are theirs: relayed.
+			return true;
 		}
 
 		@Override

@@ -40,6 +40,14 @@ final class TunnelSide extends ChannelDuplexHandler {
 
 	boolean inactive;
 
+	/** When this side last sent anything (System.nanoTime), for heartbeats. */
+	long lastHeard;
+
+	/** When the gateway's unanswered ping to this side went out, or 0. */
+	long pingSentAt;
+
+	private boolean heldIsClose;
+
 	TunnelSide(Tunnel tunnel, boolean isClient) {
 		this.tunnel = tunnel;
 		this.isClient = isClient;
@@ -57,6 +65,7 @@ final class TunnelSide extends ChannelDuplexHandler {
 	@Override
 	public void channelRead(ChannelHandlerContext ctx, Object msg) {
 		if (msg instanceof ByteBuf buf) {
+			this.tunnel.heard(this);
 			this.scanner.scan(buf);
 		}
 		else {
@@ -122,7 +131,7 @@ final class TunnelSide extends ChannelDuplexHandler {
 	 * Writes a frame of the gateway's own to this side as soon as no relayed data frame is half
 	 * written to it.
 	 */
-	void sendOwnFrame(ByteBuf frame, boolean closeAfter) {
+	void sendOwnFrame(ByteBuf frame, boolean isClose, boolean closeAfter) {
 		if (this.inactive) {
 			frame.release();
 			return;
@@ -131,8 +140,14 @@ final class TunnelSide extends ChannelDuplexHandler {
 			writeOwn(frame, closeAfter);
 			return;
 		}
+		if (this.heldFrame != null && this.heldIsClose && !isClose) {
+			// A close is already waiting; nothing may follow it.
+			frame.release();
+			return;
+		}
 		releaseHeldFrame();
 		this.heldFrame = frame;
+		this.heldIsClose = isClose;
 		this.closeAfterHeldFrame = closeAfter;
 	}
 

@@ -3,7 +3,7 @@ package dev.switchboard.tunnel;
 /**
  * How a tunnel ended, handed to listeners once both connections are closed.
  *
- * @param routeId the route the tunnel belonged to
+ * @param origin where the tunnel came from (route, backend instance, client, handshake)
  * @param initiator who started the close
  * @param closeCode the first close code seen (1006 when a connection dropped without one)
  * @param closeReason the reason text of that close frame
@@ -14,7 +14,12 @@ package dev.switchboard.tunnel;
  * @param messagesToClient data messages relayed from the backend
  * @param bytesToClient bytes relayed from the backend (frame headers included)
  */
-public record TunnelSummary(String routeId, CloseInitiator initiator, int closeCode, String closeReason,
+public record TunnelSummary(TunnelOrigin origin, CloseInitiator initiator, int closeCode, String closeReason,
 		GatewayCloseReason gatewayReason, long durationNanos, long messagesToBackend, long bytesToBackend,
 		long messagesToClient, long bytesToClient) {
+
+	public String routeId() {
+		return this.origin.routeId();
+	}
+
 }

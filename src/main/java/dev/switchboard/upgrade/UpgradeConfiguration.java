@@ -27,8 +27,10 @@ class UpgradeConfiguration {
 
 	@Bean
 	WebSocketTunnelFilter switchboardWebSocketTunnelFilter(BackendConnector connector, RouteSettingsResolver resolver,
-			TunnelRegistry registry, ObjectProvider<List<HttpHeadersFilter>> headersFilters) {
-		return new WebSocketTunnelFilter(connector, resolver, registry, headersFilters);
+			TunnelRegistry registry, ObjectProvider<List<HttpHeadersFilter>> headersFilters,
+			ObjectProvider<HandshakeRecorder> recorders, ObjectProvider<WebSocketTunnelFilter.TrafficRecorders> traffic) {
+		return new WebSocketTunnelFilter(connector, resolver, registry, headersFilters, recorders.orderedStream().toList(),
+				traffic.getIfAvailable(() -> WebSocketTunnelFilter.TrafficRecorders.NONE));
 	}
 
 	@Bean

@@ -4,14 +4,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -19,7 +14,6 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
-import reactor.netty.NettyPipeline;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
@@ -37,16 +31,18 @@ import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.support.Netty4HeadersAdapter;
 import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.util.UriComponentsBuilder;
 
 import dev.switchboard.FilterOrder;
 import dev.switchboard.config.RouteSettingsResolver;
 import dev.switchboard.config.TunnelSettings;
+import dev.switchboard.tunnel.TrafficRecorder;
 import dev.switchboard.tunnel.Tunnel;
+import dev.switchboard.tunnel.TunnelOrigin;
 import dev.switchboard.tunnel.TunnelRegistry;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR;
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
-import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.PRESERVE_HOST_HEADER_ATTRIBUTE;
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.isAlreadyRouted;
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.setAlreadyRouted;
 
@@ -61,24 +57,11 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 
 	private static final Log logger = LogFactory.getLog(WebSocketTunnelFilter.class);
 
-	static final String TUNNEL_HANDLER = "switchboard.tunnel";
+	/** Set on exchanges whose handshake this filter took: they are logged with their tunnel. */
+	public static final String TUNNEL_HANDLED_ATTR = WebSocketTunnelFilter.class.getName() + ".handled";
 
-	static final String TUNNEL_ROUTE_ATTR = WebSocketTunnelFilter.class.getName() + ".route";
-
-	/** Reactor Netty's HTTP handlers, which have nothing left to do once the connection is a tunnel. */
-	private static final List<String> SERVER_HTTP_HANDLERS = List.of(NettyPipeline.HttpTrafficHandler,
-			NettyPipeline.AccessLogHandler, NettyPipeline.HttpMetricsHandler, NettyPipeline.CompressionHandler,
-			NettyPipeline.IdleTimeoutHandler, NettyPipeline.ReadTimeoutHandler, NettyPipeline.HttpCodec);
-
-	/**
-	 * Headers the 101 must not carry from the backend's answer: the upgrade pair is re-set for this hop,
-	 * and a 1xx response has no body, so no length (RFC 9110, 8.6).
-	 */
-	private static final Set<String> NOT_IN_101 = Set.of("upgrade", "connection", "content-length",
-			"transfer-encoding", "keep-alive");
-
-	private static final byte[] SWITCHING_PROTOCOLS = "HTTP/1.1 101 Switching Protocols\r\n"
-		.getBytes(StandardCharsets.US_ASCII);
+	/** A sticky-routing filter may put its decision here, for the access log. */
+	public static final String STICKY_DECISION_ATTR = "switchboard.sticky.decision";
 
 	private final BackendConnector connector;
 
@@ -88,14 +71,21 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 
 	private final ObjectProvider<List<HttpHeadersFilter>> headersFilters;
 
+	private final List<HandshakeRecorder> recorders;
+
+	private final TrafficRecorders traffic;
+
 	private volatile List<HttpHeadersFilter> resolvedHeadersFilters;
 
 	public WebSocketTunnelFilter(BackendConnector connector, RouteSettingsResolver settingsResolver,
-			TunnelRegistry registry, ObjectProvider<List<HttpHeadersFilter>> headersFilters) {
+			TunnelRegistry registry, ObjectProvider<List<HttpHeadersFilter>> headersFilters,
+			List<HandshakeRecorder> recorders, TrafficRecorders traffic) {
 		this.connector = connector;
 		this.settingsResolver = settingsResolver;
 		this.registry = registry;
 		this.headersFilters = headersFilters;
+		this.recorders = List.copyOf(recorders);
+		this.traffic = traffic;
 	}
 
 	@Override
@@ -107,30 +97,46 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 		URI backend = exchange.getAttribute(GATEWAY_REQUEST_URL_ATTR);
 		ServerHttpRequest request = exchange.getRequest();
-		if (backend == null || isAlreadyRouted(exchange) || !isTunnelScheme(backend.getScheme())
-				|| !UpgradeRequests.isWebSocketUpgrade(request.getHeaders())) {
+		if (backend == null || isAlreadyRouted(exchange) || !isTunnelScheme(backend.getScheme())) {
+			return chain.filter(exchange);
+		}
+		if (!UpgradeRequests.isWebSocketUpgrade(request.getHeaders())) {
+			// Plain HTTP on a ws:// or wss:// route goes to the HTTP client as http:// or https://.
+			exchange.getAttributes().put(GATEWAY_REQUEST_URL_ATTR, asHttp(backend));
 			return chain.filter(exchange);
 		}
 		setAlreadyRouted(exchange);
+		exchange.getAttributes().put(TUNNEL_HANDLED_ATTR, Boolean.TRUE);
 		Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
-		String routeId = (route != null) ? route.getId() : "?";
+		Handshake handshake = new Handshake(exchange, clientChannel(request), (route != null) ? route.getId() : "?",
+				backend, this.settingsResolver.forRoute(route), this.recorders);
 		UpgradeRequests.Rejection rejection = UpgradeRequests.validate(request);
 		if (rejection != null) {
-			logger.info("Refused WebSocket handshake from " + request.getRemoteAddress() + " on route " + routeId
-					+ ": " + rejection.reason());
+			logger.info("Refused WebSocket handshake from " + request.getRemoteAddress() + " on route "
+					+ handshake.routeId + ": " + rejection.reason());
 			if (rejection.status() == HttpStatus.UPGRADE_REQUIRED) {
 				exchange.getResponse().getHeaders().set("Sec-WebSocket-Version", "13");
 			}
+			handshake.record(HandshakeOutcome.INVALID_REQUEST, rejection.status().value());
 			return answer(exchange.getResponse(), rejection.status(), rejection.reason());
 		}
-		Channel client = clientChannel(request);
-		TunnelSettings settings = this.settingsResolver.forRoute(route);
-		return this.connector.handshake(client, backend, upstreamHeaders(exchange, backend, settings), settings)
-			.flatMap((answer) -> onAnswer(exchange, client, routeId, backend, settings, answer))
-			.onErrorResume(BackendUnavailableException.class,
-					(ex) -> backendFailed(exchange, routeId, HttpStatus.BAD_GATEWAY, ex))
-			.onErrorResume(BackendTimeoutException.class,
-					(ex) -> backendFailed(exchange, routeId, HttpStatus.GATEWAY_TIMEOUT, ex));
+		HttpHeaders filtered = filter(request.getHeaders(), exchange, HttpHeadersFilter.Type.REQUEST);
+		return this.connector
+			.handshake(handshake.client, backend, UpstreamHeaders.of(filtered, exchange, backend, handshake.settings),
+					handshake.settings)
+			.flatMap((answer) -> onAnswer(handshake, answer))
+			.onErrorResume(BackendUnavailableException.class, (ex) -> backendFailed(handshake,
+					HandshakeOutcome.BACKEND_UNAVAILABLE, HttpStatus.BAD_GATEWAY, ex.getMessage()))
+			.onErrorResume(BackendTimeoutException.class, (ex) -> backendFailed(handshake,
+					HandshakeOutcome.BACKEND_TIMEOUT, HttpStatus.GATEWAY_TIMEOUT, ex.getMessage()));
+	}
+
+	static URI asHttp(URI uri) {
+		String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+		if (!scheme.startsWith("ws")) {
+			return uri;
+		}
+		return UriComponentsBuilder.fromUri(uri).scheme(scheme.equals("wss") ? "https" : "http").build(true).toUri();
 	}
 
 	static boolean isTunnelScheme(String scheme) {
@@ -138,36 +144,36 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 				|| "https".equalsIgnoreCase(scheme);
 	}
 
-	private Mono<Void> onAnswer(ServerWebExchange exchange, Channel client, String routeId, URI backend,
-			TunnelSettings settings, BackendAnswer answer) {
+	private Mono<Void> onAnswer(Handshake handshake, BackendAnswer answer) {
 		FullHttpResponse response = answer.response();
 		try {
 			if (response.status().code() != HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
-				return relayRefusal(exchange, answer);
+				handshake.record(HandshakeOutcome.REJECTED_BY_BACKEND, response.status().code());
+				return relayRefusal(handshake.exchange, answer);
 			}
 			if (!UpgradeRequests.hasToken(response.headers().getAll(HttpHeaderNames.UPGRADE), "websocket")) {
 				answer.channel().close();
-				return backendFailed(exchange, routeId, HttpStatus.BAD_GATEWAY, new BackendUnavailableException(
-						"backend answered 101 without 'Upgrade: websocket'"));
+				return backendFailed(handshake, HandshakeOutcome.BACKEND_UNAVAILABLE, HttpStatus.BAD_GATEWAY,
+						"backend answered 101 without 'Upgrade: websocket'");
 			}
 			// As for plain HTTP, the backend's headers become the exchange's response headers, and the 101
 			// goes out when the exchange commits: after every filter's post phase, so what route filters
 			// add or rewrite (AddResponseHeader, a sticky cookie) is part of it.
-			ServerHttpResponse clientResponse = exchange.getResponse();
+			ServerHttpResponse clientResponse = handshake.exchange.getResponse();
 			clientResponse.getHeaders().addAll(filter(new HttpHeaders(new Netty4HeadersAdapter(response.headers())),
-					exchange, HttpHeadersFilter.Type.RESPONSE));
+					handshake.exchange, HttpHeadersFilter.Type.RESPONSE));
+			clientResponse.setStatusCode(HttpStatus.SWITCHING_PROTOCOLS);
 			Channel backendChannel = answer.channel();
 			ChannelFutureListener clientLeft = (future) -> backendChannel.close();
-			client.closeFuture().addListener(clientLeft);
-			clientResponse.setStatusCode(HttpStatus.SWITCHING_PROTOCOLS);
+			handshake.client.closeFuture().addListener(clientLeft);
 			clientResponse.beforeCommit(() -> {
-				client.closeFuture().removeListener(clientLeft);
-				if (client.eventLoop().inEventLoop()) {
-					openTunnel(exchange, client, backendChannel, routeId, backend, settings);
+				handshake.client.closeFuture().removeListener(clientLeft);
+				if (handshake.client.eventLoop().inEventLoop()) {
+					openTunnel(handshake, backendChannel);
 				}
 				else {
 					// Queued ahead of the framework's own write of this response, which is thus dropped.
-					client.eventLoop().execute(() -> openTunnel(exchange, client, backendChannel, routeId, backend, settings));
+					handshake.client.eventLoop().execute(() -> openTunnel(handshake, backendChannel));
 				}
 				return Mono.empty();
 			});
@@ -178,26 +184,29 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 		}
 	}
 
-	private void openTunnel(ServerWebExchange exchange, Channel client, Channel backendChannel, String routeId,
-			URI backend, TunnelSettings settings) {
-		ServerHttpResponse response = exchange.getResponse();
-		if (!HttpStatus.SWITCHING_PROTOCOLS.equals(response.getStatusCode()) || !client.isActive()
-				|| !backendChannel.isActive()) {
+	private void openTunnel(Handshake handshake, Channel backendChannel) {
+		ServerHttpResponse response = handshake.exchange.getResponse();
+		boolean stillSwitching = HttpStatus.SWITCHING_PROTOCOLS.equals(response.getStatusCode());
+		if (!stillSwitching || !handshake.client.isActive() || !backendChannel.isActive()) {
 			// A later filter answered otherwise, or a side left before the 101: no tunnel.
 			backendChannel.close();
-			if (HttpStatus.SWITCHING_PROTOCOLS.equals(response.getStatusCode())) {
-				logger.warn("WebSocket handshake on route " + routeId + " answered 502: backend " + backend.getAuthority()
-						+ " closed the connection right after accepting it");
+			if (stillSwitching) {
+				logger.warn("WebSocket handshake on route " + handshake.routeId + " answered 502: backend "
+						+ handshake.backend.getAuthority() + " closed the connection right after accepting it");
 				response.setStatusCode(HttpStatus.BAD_GATEWAY);
 				response.getHeaders().clear();
+				handshake.record(HandshakeOutcome.BACKEND_UNAVAILABLE, HttpStatus.BAD_GATEWAY.value());
 			}
 			return;
 		}
-		Tunnel tunnel = new Tunnel(routeId, backend, settings, this.registry);
-		ByteBuf head = switchingProtocolsHead(response.getHeaders(), client);
-		takeOverClient(client, tunnel);
-		tunnel.writeToClient(head);
-		BackendConnector.handOver(backendChannel, tunnel.backendHandler(), TUNNEL_HANDLER);
+		handshake.record(HandshakeOutcome.SUCCESS, HttpStatus.SWITCHING_PROTOCOLS.value());
+		TunnelOrigin origin = new TunnelOrigin(handshake.routeId, handshake.backend, handshake.clientAddress(),
+				handshake.elapsedNanos(), handshake.exchange.getAttribute(STICKY_DECISION_ATTR),
+				this.traffic.recorder(handshake.routeId, true), this.traffic.recorder(handshake.routeId, false));
+		Tunnel tunnel = new Tunnel(origin, handshake.settings, this.registry);
+		ClientTakeover.takeOver(handshake.client, tunnel.clientHandler());
+		tunnel.writeToClient(SwitchingProtocolsResponse.encode(response.getHeaders(), handshake.client.alloc()));
+		BackendConnector.handOver(backendChannel, tunnel.backendHandler(), ClientTakeover.TUNNEL_HANDLER);
 		tunnel.start();
 	}
 
@@ -215,9 +224,10 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 		return response.writeWith(Mono.just(factory.wrap(refusal.content().retain())));
 	}
 
-	private Mono<Void> backendFailed(ServerWebExchange exchange, String routeId, HttpStatus status, Throwable ex) {
-		logger.warn("WebSocket handshake on route " + routeId + " answered " + status.value() + ": " + ex.getMessage());
-		return answer(exchange.getResponse(), status, ex.getMessage());
+	private Mono<Void> backendFailed(Handshake handshake, HandshakeOutcome outcome, HttpStatus status, String reason) {
+		logger.warn("WebSocket handshake on route " + handshake.routeId + " answered " + status.value() + ": " + reason);
+		handshake.record(outcome, status.value());
+		return answer(handshake.exchange.getResponse(), status, reason);
 	}
 
 	private static Mono<Void> answer(ServerHttpResponse response, HttpStatus status, String reason) {
@@ -225,68 +235,6 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 		response.getHeaders().setContentType(MediaType.TEXT_PLAIN);
 		byte[] body = (reason + "\n").getBytes(StandardCharsets.UTF_8);
 		return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
-	}
-
-	/**
-	 * The request headers for the backend: the gateway's header filters (hop-by-hop removal, forwarded
-	 * headers), then {@code Upgrade}/{@code Connection} put back, since only this hop's upgrade is meant.
-	 */
-	private io.netty.handler.codec.http.HttpHeaders upstreamHeaders(ServerWebExchange exchange, URI backend,
-			TunnelSettings settings) {
-		HttpHeaders filtered = filter(exchange.getRequest().getHeaders(), exchange, HttpHeadersFilter.Type.REQUEST);
-		DefaultHttpHeaders headers = new DefaultHttpHeaders();
-		for (Map.Entry<String, List<String>> entry : filtered.headerSet()) {
-			headers.add(entry.getKey(), entry.getValue());
-		}
-		headers.remove(HttpHeaderNames.CONTENT_LENGTH);
-		headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
-		if (!Boolean.TRUE.equals(exchange.getAttribute(PRESERVE_HOST_HEADER_ATTRIBUTE))
-				|| !headers.contains(HttpHeaderNames.HOST)) {
-			headers.set(HttpHeaderNames.HOST, (backend.getPort() > 0) ? backend.getHost() + ":" + backend.getPort()
-					: backend.getHost());
-		}
-		headers.set(HttpHeaderNames.UPGRADE, settings.upgradeHeaderValue());
-		headers.set(HttpHeaderNames.CONNECTION, settings.connectionHeaderValue());
-		return headers;
-	}
-
-	/** The 101 for the client, with the exchange's final response headers. */
-	private static ByteBuf switchingProtocolsHead(HttpHeaders headers, Channel client) {
-		ByteBuf head = client.alloc().buffer(256);
-		head.writeBytes(SWITCHING_PROTOCOLS);
-		writeHeaders(head, headers);
-		head.writeCharSequence("Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n", StandardCharsets.US_ASCII);
-		return head;
-	}
-
-	private static void writeHeaders(ByteBuf head, HttpHeaders headers) {
-		for (Map.Entry<String, List<String>> entry : headers.headerSet()) {
-			if (NOT_IN_101.contains(entry.getKey().toLowerCase(Locale.ROOT))) {
-				continue;
-			}
-			for (String value : entry.getValue()) {
-				head.writeCharSequence(entry.getKey(), StandardCharsets.US_ASCII);
-				head.writeCharSequence(": ", StandardCharsets.US_ASCII);
-				head.writeCharSequence(value, StandardCharsets.ISO_8859_1);
-				head.writeCharSequence("\r\n", StandardCharsets.US_ASCII);
-			}
-		}
-	}
-
-	/**
-	 * Makes the client's connection one end of the tunnel: the tunnel's handler goes in front of
-	 * Reactor Netty's HTTP codec, and the HTTP handlers leave, so no HTTP timeout or codec ever sees
-	 * tunnel bytes. Whatever the web framework still writes for the finished exchange is dropped by
-	 * the tunnel's handler.
-	 */
-	private static void takeOverClient(Channel client, Tunnel tunnel) {
-		ChannelPipeline pipeline = client.pipeline();
-		pipeline.addBefore(NettyPipeline.HttpCodec, TUNNEL_HANDLER, tunnel.clientHandler());
-		for (String name : SERVER_HTTP_HANDLERS) {
-			if (pipeline.get(name) != null) {
-				pipeline.remove(name);
-			}
-		}
 	}
 
 	private static Channel clientChannel(ServerHttpRequest request) {
@@ -305,6 +253,16 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 			this.resolvedHeadersFilters = filters;
 		}
 		return HttpHeadersFilter.filter(filters, headers, exchange, type);
+	}
+
+	/** Supplies the traffic recorders of a route's tunnels; resolved once per tunnel. */
+	@FunctionalInterface
+	public interface TrafficRecorders {
+
+		TrafficRecorders NONE = (routeId, toBackend) -> TrafficRecorder.NONE;
+
+		TrafficRecorder recorder(String routeId, boolean toBackend);
+
 	}
 
 }

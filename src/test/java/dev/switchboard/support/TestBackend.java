@@ -91,6 +91,10 @@ public final class TestBackend implements AutoCloseable {
 					record(req);
 					return res.status(HttpResponseStatus.SWITCHING_PROTOCOLS).header("Upgrade", "websocket").send();
 				})
+				.get("/slow", (req, res) -> {
+					record(req);
+					return res.sendString(Mono.delay(Duration.ofSeconds(2)).thenReturn("finally")).then();
+				})
 				.route((req) -> req.uri().startsWith("/http"), (req, res) -> {
 					record(req);
 					StringBuilder body = new StringBuilder();

@@ -58,7 +58,8 @@ public final class WsClient implements AutoCloseable {
 	public static WsClient connect(String url, Consumer<HttpHeaders> headers, String... protocols) {
 		WebsocketClientSpec.Builder spec = WebsocketClientSpec.builder()
 			.maxFramePayloadLength(64 * 1024 * 1024)
-			.handlePing(true);
+			// Pongs answered automatically, as browsers do; pings still show up in frames.
+			.handlePing(false);
 		if (protocols.length > 0) {
 			spec.protocols(String.join(",", protocols));
 		}

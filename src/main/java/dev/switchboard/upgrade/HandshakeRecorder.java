@@ -1,0 +1,20 @@
+package dev.switchboard.upgrade;
+
+import org.springframework.web.server.ServerWebExchange;
+
+/** Told how every WebSocket handshake ended, for metrics and the access log. */
+public interface HandshakeRecorder {
+
+	HandshakeRecorder NONE = (exchange, routeId, outcome, status, durationNanos) -> {
+	};
+
+	/**
+	 * @param exchange the handshake's exchange
+	 * @param routeId its route
+	 * @param outcome how it ended
+	 * @param status the status the client got
+	 * @param durationNanos time from request to the gateway's answer
+	 */
+	void record(ServerWebExchange exchange, String routeId, HandshakeOutcome outcome, int status, long durationNanos);
+
+}
