@@ -44,6 +44,29 @@ class InvalidConfigurationTest {
 				.satisfies((ex) -> assertThat(messages(ex)).contains("switchboard.max-message-size must be greater than zero")));
 	}
 
+	@ParameterizedTest
+	@CsvSource(delimiter = '|', value = {
+			"switchboard.heartbeat-interval=1h|switchboard.heartbeat-interval (PT1H) must be shorter than switchboard.idle-timeout (PT1H)",
+			"switchboard.heartbeat-timeout=30s|switchboard.heartbeat-timeout (PT30S) must be greater than zero and shorter than switchboard.heartbeat-interval (PT30S)",
+			"switchboard.edge-idle-timeout=35s|switchboard.heartbeat-interval (PT30S) must be at most 75% of switchboard.edge-idle-timeout (PT35S)",
+			"switchboard.idle-timeout=-1s|switchboard.idle-timeout must not be negative" })
+	void idlePolicyThatCannotWorkStopsStartupNamingTheProperties(String property, String message) {
+		this.runner.withPropertyValues(property)
+			.run((context) -> assertThat(context).getFailure().satisfies((ex) -> assertThat(messages(ex)).contains(message)));
+	}
+
+	@Test
+	void aRouteOverrideOfTheIdlePolicyIsCheckedToo() {
+		this.runner.withPropertyValues(ROUTE + "metadata.switchboard.heartbeat-interval=2h")
+			.run((context) -> assertThat(context).getFailure()
+				.satisfies((ex) -> assertThat(messages(ex)).contains("Route 'chat': metadata.switchboard.heartbeat-interval (PT2H)")));
+	}
+
+	@Test
+	void anEdgeTimeoutComfortablyAboveTheHeartbeatStarts() {
+		this.runner.withPropertyValues("switchboard.edge-idle-timeout=60s").run((context) -> assertThat(context).hasNotFailed());
+	}
+
 	@Test
 	void aValidOverrideStarts() {
 		this.runner.withPropertyValues(ROUTE + "metadata.switchboard.max-message-size=1MB")
