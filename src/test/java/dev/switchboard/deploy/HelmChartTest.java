@@ -134,6 +134,9 @@ class HelmChartTest {
 
 	static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
+	/** Where the renders of the defaults and of ALL_ENABLED are kept for review (helm/validate-manifests.mjs). */
+	static final Path RENDERED = Path.of("target/helm");
+
 	static final Pattern DOCUMENT_SEPARATOR = Pattern.compile("(?m)^---\\s*$");
 
 	@TempDir
@@ -148,7 +151,9 @@ class HelmChartTest {
 
 	@Test
 	void defaultsRenderOnlyTheCoreResources() throws IOException {
-		assertThat(render("{}").kinds()).containsExactlyInAnyOrder("ConfigMap", "Deployment", "Service", "ServiceAccount");
+		Rendered rendered = render("{}");
+		rendered.saveAs("defaults.yaml");
+		assertThat(rendered.kinds()).containsExactlyInAnyOrder("ConfigMap", "Deployment", "Service", "ServiceAccount");
 	}
 
 	@Test
@@ -277,6 +282,7 @@ class HelmChartTest {
 	@Test
 	void everyOptionalPartRendersAndParses() throws IOException {
 		Rendered rendered = render(ALL_ENABLED);
+		rendered.saveAs("all-enabled.yaml");
 		assertThat(rendered.kinds()).containsExactlyInAnyOrder("ConfigMap", "ConfigMap", "Deployment", "Service",
 				"ServiceAccount", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress", "ServiceMonitor",
 				"PrometheusRule");
@@ -545,6 +551,11 @@ class HelmChartTest {
 				.map((document) -> SERIALIZATION.unmarshal(document, HasMetadata.class))
 				.collect(Collectors.toList());
 			return new Rendered(documents, resources);
+		}
+
+		void saveAs(String name) throws IOException {
+			Files.createDirectories(RENDERED);
+			Files.writeString(RENDERED.resolve(name), String.join("\n---\n", this.documents));
 		}
 
 		List<String> kinds() {
