@@ -1,0 +1,587 @@
+package dev.switchboard.deploy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
+import io.fabric8.openshift.api.model.monitoring.v1.Rule;
+import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.yaml.snakeyaml.Yaml;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The Helm chart in helm/switchboard lints; renders well-formed resources with its defaults and with
+ * every optional part switched on; refuses mistyped values through its schema; and packages the
+ * monitoring assets of deploy/monitoring unchanged. The Dockerfile keeps the facts the chart relies on.
+ * Offline and without a helm binary: Helm runs in-process as a native library (helm-java), rendered
+ * manifests are parsed into fabric8's typed model.
+ */
+class HelmChartTest {
+
+	static final Path CHART = Path.of("helm/switchboard");
+
+	static final Path MONITORING = Path.of("deploy/monitoring");
+
+	/** The monitoring assets the chart reads with .Files.Get; deploy/monitoring holds the originals. */
+	static final List<String> PACKAGED_ASSETS = List.of("prometheusrule.yaml", "servicemonitor.yaml",
+			"pod-annotations.yaml", "grafana-dashboard.json");
+
+	static final String RELEASE = "gw";
+
+	static final String NAMESPACE = "edge";
+
+	static final String FULLNAME = "gw-switchboard";
+
+	/** helm template assumes Kubernetes 1.20 without a cluster; the chart needs 1.25 or newer. */
+	static final String KUBE_VERSION = "v1.30.0";
+
+	/** Every optional part on, and every block that feeds application.yml filled in. */
+	static final String ALL_ENABLED = """
+			ingress:
+			  enabled: true
+			  className: nginx
+			  annotations:
+			    nginx.ingress.kubernetes.io/proxy-read-timeout: "3600"
+			  hosts:
+			    - host: ws.example.com
+			      paths:
+			        - path: /
+			          pathType: Prefix
+			  tls:
+			    - secretName: ws-tls
+			      hosts: [ws.example.com]
+			autoscaling:
+			  enabled: true
+			  minReplicas: 3
+			  maxReplicas: 12
+			  targetMemoryUtilizationPercentage: 80
+			  behavior:
+			    scaleDown:
+			      stabilizationWindowSeconds: 900
+			podDisruptionBudget:
+			  enabled: true
+			metrics:
+			  podAnnotations:
+			    enabled: true
+			  serviceMonitor:
+			    enabled: true
+			    additionalLabels:
+			      release: kps
+			  prometheusRule:
+			    enabled: true
+			    additionalLabels:
+			      release: kps
+			  grafanaDashboard:
+			    enabled: true
+			    namespace: monitoring
+			redis:
+			  host: redis-master.data.svc.cluster.local
+			  existingSecret: redis
+			  existingSecretPasswordKey: password
+			discovery:
+			  mode: dns
+			  services:
+			    - name: chat
+			      host: chat-headless.chat.svc.cluster.local
+			      port: 8080
+			      refresh: 10s
+			switchboard:
+			  close-timeout: 5s
+			  edge-idle-timeout: 3600s
+			  forwarded:
+			    trusted-proxies: [10.0.0.0/8]
+			extraConfig:
+			  logging:
+			    level:
+			      dev.switchboard.tunnel: DEBUG
+			""";
+
+	static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+	/** Where the renders of the defaults and of ALL_ENABLED are kept for review (helm/validate-manifests.mjs). */
+	static final Path RENDERED = Path.of("target/helm");
+
+	static final Pattern DOCUMENT_SEPARATOR = Pattern.compile("(?m)^---\\s*$");
+
+	@TempDir
+	Path valuesDir;
+
+	@Test
+	void chartLintsWithoutWarnings() {
+		LintResult result = new Helm(CHART).lint().strict().call();
+		assertThat(result.isFailed()).as("helm lint --strict: %s", result.getMessages()).isFalse();
+		assertThat(result.getMessages()).noneMatch((message) -> message.contains("[WARNING]") || message.contains("[ERROR]"));
+	}
+
+	@Test
+	void defaultsRenderOnlyTheCoreResources() throws IOException {
+		Rendered rendered = render("{}");
+		rendered.saveAs("defaults.yaml");
+		assertThat(rendered.kinds()).containsExactlyInAnyOrder("ConfigMap", "Deployment", "Service", "ServiceAccount");
+	}
+
+	@Test
+	void helmTestPodCurlsTheReadinessEndpoint() throws IOException {
+		// helm-java's template leaves hooks out: render a copy of the chart whose test pod is no hook.
+		Path copy = this.valuesDir.resolve("chart");
+		try (Stream<Path> files = Files.walk(CHART)) {
+			for (Path file : (Iterable<Path>) files::iterator) {
+				Path target = copy.resolve(CHART.relativize(file).toString());
+				if (Files.isDirectory(file)) {
+					Files.createDirectories(target);
+				}
+				else {
+					Files.copy(file, target);
+				}
+			}
+		}
+		Path testPod = copy.resolve("templates/tests/test-connection.yaml");
+		String template = Files.readString(testPod);
+		assertThat(template).contains("helm.sh/hook: test");
+		Files.writeString(testPod, template.lines().filter((line) -> !line.contains("helm.sh/hook"))
+			.collect(Collectors.joining("\n", "", "\n")));
+
+		Pod pod = render(copy, "{}").one(Pod.class);
+		Container curl = pod.getSpec().getContainers().get(0);
+		assertThat(curl.getArgs()).last().isEqualTo("http://" + FULLNAME + ":9090/actuator/health/readiness");
+		assertThat(pod.getSpec().getRestartPolicy()).isEqualTo("Never");
+		assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
+	}
+
+	@Test
+	void deploymentProbesTheManagementPortAndRunsLockedDown() throws IOException {
+		Deployment deployment = render("{}").one(Deployment.class);
+		PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+		Container gateway = pod.getContainers().get(0);
+
+		assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
+		assertThat(gateway.getImage()).isEqualTo("switchboard:0.1.0");
+		assertThat(gateway.getPorts()).extracting(ContainerPort::getName, ContainerPort::getContainerPort)
+			.containsExactly(tuple("http", 8080),
+					tuple("management", 9090));
+		assertProbe(gateway.getStartupProbe(), "/actuator/health/liveness");
+		assertProbe(gateway.getLivenessProbe(), "/actuator/health/liveness");
+		assertProbe(gateway.getReadinessProbe(), "/actuator/health/readiness");
+
+		SecurityContext security = gateway.getSecurityContext();
+		assertThat(security.getRunAsNonRoot()).isTrue();
+		assertThat(security.getRunAsUser()).isEqualTo(10001L);
+		assertThat(security.getReadOnlyRootFilesystem()).isTrue();
+		assertThat(security.getAllowPrivilegeEscalation()).isFalse();
+		assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
+		assertThat(security.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+		assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+		assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(10001L);
+		assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+		assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+
+		// The root filesystem is read-only: /tmp is the only writable path, /config holds application.yml.
+		assertThat(gateway.getVolumeMounts()).anySatisfy((mount) -> {
+			assertThat(mount.getMountPath()).isEqualTo("/tmp");
+			assertThat(pod.getVolumes()).anySatisfy((volume) -> {
+				assertThat(volume.getName()).isEqualTo(mount.getName());
+				assertThat(volume.getEmptyDir()).isNotNull();
+			});
+		});
+		assertThat(gateway.getVolumeMounts()).anySatisfy((mount) -> {
+			assertThat(mount.getMountPath()).isEqualTo("/config");
+			assertThat(pod.getVolumes()).anySatisfy((volume) -> {
+				assertThat(volume.getName()).isEqualTo(mount.getName());
+				assertThat(volume.getConfigMap().getName()).isEqualTo(FULLNAME);
+			});
+		});
+		assertThat(env(gateway)).containsEntry("SPRING_CONFIG_ADDITIONAL_LOCATION", "optional:file:/config/")
+			.containsEntry("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=60")
+			.doesNotContainKey("SPRING_DATA_REDIS_PASSWORD");
+
+		// Shutdown budget: preStop sleep + close-timeout (5s) + Spring's shutdown phase (30s) fit in the grace period.
+		List<String> preStop = gateway.getLifecycle().getPreStop().getExec().getCommand();
+		assertThat(preStop).containsExactly("sleep", "5");
+		assertThat(pod.getTerminationGracePeriodSeconds()).isGreaterThanOrEqualTo(5 + 5 + 30).isEqualTo(45L);
+		assertThat(gateway.getResources().getLimits()).containsKey("memory").doesNotContainKey("cpu");
+		assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations()).containsKey("checksum/config")
+			.doesNotContainKey("prometheus.io/scrape");
+	}
+
+	@Test
+	void serviceNamesBothPorts() throws IOException {
+		Service service = render("{}").one(Service.class);
+		assertThat(service.getSpec().getPorts())
+			.extracting(ServicePort::getName, ServicePort::getPort, (port) -> port.getTargetPort().getStrVal())
+			.containsExactly(tuple("http", 8080, "http"),
+					tuple("management", 9090, "management"));
+		assertThat(service.getSpec().getSelector()).containsEntry("app.kubernetes.io/name", "switchboard")
+			.containsEntry("app.kubernetes.io/instance", RELEASE);
+	}
+
+	@Test
+	void configMapPutsTheRoutesUnderTheGatewayServerWebfluxPrefix() throws IOException {
+		Map<String, Object> config = applicationYml(render("{}"));
+		List<Map<String, Object>> routes = at(config, "spring", "cloud", "gateway", "server", "webflux", "routes");
+		assertThat(routes).singleElement().satisfies((route) -> {
+			assertThat(route).containsEntry("id", "example").containsEntry("uri", "http://example-backend:8080");
+			assertThat(route.get("predicates")).isEqualTo(List.of("Path=/example/**"));
+		});
+		// Spring Cloud Gateway 5 silently ignores routes under the old prefix.
+		Map<String, Object> gateway = at(config, "spring", "cloud", "gateway");
+		assertThat(gateway).containsOnlyKeys("server");
+		assertThat(config).doesNotContainKeys("switchboard");
+		Map<String, Object> spring = at(config, "spring");
+		assertThat(spring).as("no Redis configured by default").doesNotContainKey("data");
+	}
+
+	@Test
+	void changingTheConfigurationRollsThePods() throws IOException {
+		String before = checksum(render("{}"));
+		String after = checksum(render("""
+				routes:
+				  - id: chat
+				    uri: http://chat:8080
+				    predicates: [Path=/chat/**]
+				"""));
+		assertThat(after).isNotEqualTo(before);
+		assertThat(checksum(render("{}"))).isEqualTo(before);
+	}
+
+	@Test
+	void everyOptionalPartRendersAndParses() throws IOException {
+		Rendered rendered = render(ALL_ENABLED);
+		rendered.saveAs("all-enabled.yaml");
+		assertThat(rendered.kinds()).containsExactlyInAnyOrder("ConfigMap", "ConfigMap", "Deployment", "Service",
+				"ServiceAccount", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress", "ServiceMonitor",
+				"PrometheusRule");
+
+		Deployment deployment = rendered.one(Deployment.class);
+		assertThat(deployment.getSpec().getReplicas()).as("replicas left to the HPA").isNull();
+		assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations())
+			.containsEntry("prometheus.io/scrape", "true")
+			.containsEntry("prometheus.io/port", "9090")
+			.containsEntry("prometheus.io/path", "/actuator/prometheus");
+		Container gateway = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+		EnvVar password = gateway.getEnv().stream().filter((env) -> env.getName().equals("SPRING_DATA_REDIS_PASSWORD"))
+			.findFirst().orElseThrow();
+		assertThat(password.getValueFrom().getSecretKeyRef().getName()).isEqualTo("redis");
+		assertThat(password.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("password");
+
+		HorizontalPodAutoscaler hpa = rendered.one(HorizontalPodAutoscaler.class);
+		assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo(deployment.getMetadata().getName());
+		assertThat(hpa.getSpec().getMinReplicas()).isEqualTo(3);
+		assertThat(hpa.getSpec().getMaxReplicas()).isEqualTo(12);
+		assertThat(hpa.getSpec().getMetrics()).extracting((metric) -> metric.getResource().getName())
+			.containsExactly("cpu", "memory");
+		assertThat(hpa.getSpec().getBehavior().getScaleDown().getStabilizationWindowSeconds()).isEqualTo(900);
+
+		PodDisruptionBudget pdb = rendered.one(PodDisruptionBudget.class);
+		assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+		assertThat(pdb.getSpec().getSelector().getMatchLabels())
+			.isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
+
+		Ingress ingress = rendered.one(Ingress.class);
+		assertThat(ingress.getSpec().getIngressClassName()).isEqualTo("nginx");
+		assertThat(ingress.getMetadata().getAnnotations()).containsEntry("nginx.ingress.kubernetes.io/proxy-read-timeout", "3600");
+		assertThat(ingress.getSpec().getTls().get(0).getSecretName()).isEqualTo("ws-tls");
+		assertThat(ingress.getSpec().getRules()).singleElement().satisfies((rule) -> {
+			assertThat(rule.getHost()).isEqualTo("ws.example.com");
+			assertThat(rule.getHttp().getPaths()).singleElement().satisfies((path) -> {
+				assertThat(path.getBackend().getService().getName()).isEqualTo(FULLNAME);
+				assertThat(path.getBackend().getService().getPort().getName()).isEqualTo("http");
+			});
+		});
+
+		ServiceMonitor serviceMonitor = rendered.one(ServiceMonitor.class);
+		assertThat(serviceMonitor.getMetadata().getLabels()).containsEntry("release", "kps");
+		assertThat(rendered.one(Service.class).getMetadata().getLabels())
+			.containsAllEntriesOf(serviceMonitor.getSpec().getSelector().getMatchLabels());
+		assertThat(serviceMonitor.getSpec().getEndpoints()).singleElement().satisfies((endpoint) -> {
+			assertThat(endpoint.getPort()).isEqualTo("management");
+			assertThat(endpoint.getPath()).isEqualTo("/actuator/prometheus");
+			assertThat(endpoint.getInterval()).isEqualTo("15s");
+		});
+
+		PrometheusRule rule = rendered.one(PrometheusRule.class);
+		assertThat(rule.getMetadata().getLabels()).containsEntry("release", "kps");
+		assertThat(rule.getSpec().getGroups()).extracting((group) -> group.getName())
+			.containsExactly("switchboard.recording", "switchboard.alerts");
+		assertThat(rule.getSpec().getGroups().get(1).getRules()).extracting(Rule::getAlert)
+			.contains("SwitchboardUpgradeSuccessRatioLow", "SwitchboardNoBackendInstances");
+
+		ConfigMap dashboard = rendered.all(ConfigMap.class).stream()
+			.filter((configMap) -> configMap.getMetadata().getName().endsWith("-grafana-dashboard"))
+			.findFirst().orElseThrow();
+		assertThat(dashboard.getMetadata().getNamespace()).isEqualTo("monitoring");
+		assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+
+		Map<String, Object> config = applicationYml(rendered);
+		assertThat((Object) at(config, "spring", "data", "redis", "host")).isEqualTo("redis-master.data.svc.cluster.local");
+		assertThat((Object) at(config, "spring", "data", "redis", "port")).isEqualTo(6379);
+		assertThat((Object) at(config, "switchboard", "discovery", "dns", "services")).isEqualTo(List.of(Map.of("name", "chat",
+				"host", "chat-headless.chat.svc.cluster.local", "port", 8080, "refresh", "10s")));
+		assertThat((Object) at(config, "switchboard", "close-timeout")).isEqualTo("5s");
+		assertThat((Object) at(config, "switchboard", "forwarded", "trusted-proxies")).isEqualTo(List.of("10.0.0.0/8"));
+		assertThat((Object) at(config, "logging", "level", "dev.switchboard.tunnel")).isEqualTo("DEBUG");
+		List<?> routes = at(config, "spring", "cloud", "gateway", "server", "webflux", "routes");
+		assertThat(routes).hasSize(1);
+	}
+
+	@Test
+	void simpleDiscoveryListsTheInstancesForLoadBalancedRoutes() throws IOException {
+		Map<String, Object> config = applicationYml(render("""
+				discovery:
+				  mode: simple
+				  instances:
+				    chat: [http://chat-0.chat:8080, http://chat-1.chat:8080]
+				"""));
+		assertThat((Object) at(config, "spring", "cloud", "discovery", "client", "simple", "instances", "chat"))
+			.isEqualTo(List.of(Map.of("uri", "http://chat-0.chat:8080"), Map.of("uri", "http://chat-1.chat:8080")));
+	}
+
+	@Test
+	void prometheusRuleCarriesTheGroupsOfDeployMonitoringUnchanged() throws IOException {
+		Rendered rendered = render("metrics: {prometheusRule: {enabled: true}}");
+		Map<String, Object> source = new Yaml().load(Files.readString(MONITORING.resolve("prometheusrule.yaml")));
+		Map<String, Object> packaged = new Yaml().load(rendered.raw(PrometheusRule.class));
+		assertThat((Object) at(packaged, "spec", "groups")).isEqualTo(at(source, "spec", "groups"));
+		// Prometheus' own templates reach Prometheus as written, not rendered (or emptied) by Helm.
+		assertThat(rendered.one(PrometheusRule.class).getSpec().getGroups().get(1).getRules().get(0).getAnnotations()
+			.get("summary")).contains("{{ $labels.route }}").contains("{{ $value | humanizePercentage }}");
+	}
+
+	@Test
+	void dashboardConfigMapCarriesTheDashboardByteForByte() throws IOException {
+		ConfigMap dashboard = render("metrics: {grafanaDashboard: {enabled: true}}").all(ConfigMap.class).stream()
+			.filter((configMap) -> configMap.getMetadata().getName().equals(FULLNAME + "-grafana-dashboard"))
+			.findFirst().orElseThrow();
+		assertThat(dashboard.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+		assertThat(dashboard.getData().get("switchboard.json"))
+			.isEqualTo(Files.readString(MONITORING.resolve("grafana-dashboard.json")));
+		// the same dashboard as the standalone ConfigMap of deploy/monitoring
+		Map<String, Object> standalone = new Yaml().load(Files.readString(MONITORING.resolve("grafana-dashboard-configmap.yaml")));
+		assertThat(dashboard.getData()).isEqualTo(standalone.get("data"));
+	}
+
+	@Test
+	void packagedMonitoringAssetsAreIdenticalToDeployMonitoring() throws IOException {
+		for (String asset : PACKAGED_ASSETS) {
+			assertThat(Files.readString(CHART.resolve("files").resolve(asset)))
+				.as("helm/switchboard/files/%s differs from deploy/monitoring/%s (the source): copy it again", asset, asset)
+				.isEqualTo(Files.readString(MONITORING.resolve(asset)));
+		}
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@CsvSource(delimiter = '|', textBlock = """
+			replicaCount: "two"                    | replicaCount
+			replicas: 3                            | replicas
+			service: {port: http}                  | port
+			redis: {port: "6379"}                  | port
+			discovery: {mode: consul}              | mode
+			switchboard: {close-timeout: soon}     | close-timeout
+			switchboard: {forwarded: {mode: xff}}  | mode
+			routes: [{id: chat}]                   | uri
+			""")
+	void schemaRejectsMistypedValues(String values, String reported) {
+		assertThatThrownBy(() -> render(values)).hasMessageContaining("values don't meet the specifications of the schema")
+			.hasMessageContaining(reported);
+	}
+
+	@Test
+	void dockerfileBuildsInTwoStagesAndRunsAsTheChartsUser() throws IOException {
+		List<String> instructions = dockerfileInstructions();
+		List<String> from = withKeyword(instructions, "FROM");
+		assertThat(from).hasSize(2);
+		assertThat(from.get(0)).startsWith("eclipse-temurin:").endsWith(" AS builder");
+		assertThat(from.get(1)).startsWith("eclipse-temurin:").contains("-jre");
+		assertThat(withKeyword(instructions, "USER")).containsExactly("10001:10001");
+		assertThat(withKeyword(instructions, "EXPOSE")).containsExactly("8080 9090");
+		List<String> entrypoint = withKeyword(instructions, "ENTRYPOINT");
+		assertThat(entrypoint).singleElement().satisfies((value) -> {
+			assertThat(value).as("exec form").startsWith("[").endsWith("]");
+			assertThat((Object) new Yaml().load(value)).isEqualTo(List.of("java", "org.springframework.boot.loader.launch.JarLauncher"));
+		});
+		// layers from least to most often changed
+		assertThat(withKeyword(instructions, "COPY").stream().filter((copy) -> copy.startsWith("--from=builder"))
+			.map((copy) -> copy.replaceAll(".*/extracted/([a-z-]+)/.*", "$1")))
+			.containsExactly("dependencies", "spring-boot-loader", "snapshot-dependencies", "application");
+		// the image's default JVM options are the chart's
+		assertThat(withKeyword(instructions, "ENV")).contains("JAVA_TOOL_OPTIONS=\"-XX:MaxRAMPercentage=60\"");
+
+		Deployment deployment = render("{}").one(Deployment.class);
+		assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getSecurityContext().getRunAsUser())
+			.isEqualTo(10001L);
+		assertThat(Path.of(".dockerignore")).exists();
+	}
+
+	/** Runs when dockerfilelint (npm) is on the PATH; see docs/deployment.md for installing it. */
+	@Test
+	void dockerfilePassesDockerfilelint() throws Exception {
+		Optional<Path> linter = onPath("dockerfilelint");
+		assumeTrue(linter.isPresent(), "dockerfilelint is not on the PATH (npm install dockerfilelint); Dockerfile not linted");
+		Process process = new ProcessBuilder(linter.get().toString(), "Dockerfile").redirectErrorStream(true).start();
+		String output = new String(process.getInputStream().readAllBytes());
+		assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		assertThat(process.exitValue()).as(output).isZero();
+	}
+
+	// ---- helpers ----
+
+	private Rendered render(String values) throws IOException {
+		return render(CHART, values);
+	}
+
+	private Rendered render(Path chart, String values) throws IOException {
+		Path file = Files.createTempFile(this.valuesDir, "values", ".yaml");
+		Files.writeString(file, values);
+		String manifests = new Helm(chart).template()
+			.withName(RELEASE)
+			.withNamespace(NAMESPACE)
+			.withKubeVersion(KUBE_VERSION)
+			.withValuesFile(file)
+			.call();
+		return Rendered.of(manifests);
+	}
+
+	private static void assertProbe(Probe probe, String path) {
+		assertThat(probe).isNotNull();
+		assertThat(probe.getHttpGet().getPath()).isEqualTo(path);
+		assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("management");
+	}
+
+	private static Map<String, String> env(Container container) {
+		return container.getEnv().stream().filter((env) -> env.getValue() != null)
+			.collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+	}
+
+	private static String checksum(Rendered rendered) {
+		return rendered.one(Deployment.class).getSpec().getTemplate().getMetadata().getAnnotations().get("checksum/config");
+	}
+
+	private static Map<String, Object> applicationYml(Rendered rendered) {
+		ConfigMap configMap = rendered.all(ConfigMap.class).stream()
+			.filter((candidate) -> candidate.getMetadata().getName().equals(FULLNAME))
+			.findFirst().orElseThrow();
+		return new Yaml().load(configMap.getData().get("application.yml"));
+	}
+
+	@SuppressWarnings("unchecked")
+	private static <T> T at(Map<String, Object> root, String... path) {
+		Object node = root;
+		for (String key : path) {
+			assertThat(node).as("parent of %s in %s", key, Arrays.toString(path)).isInstanceOf(Map.class);
+			node = ((Map<String, Object>) node).get(key);
+		}
+		return (T) node;
+	}
+
+	/** The Dockerfile's instructions, continuation lines joined and comments dropped, as "KEYWORD args". */
+	private static List<String> dockerfileInstructions() throws IOException {
+		List<String> instructions = new ArrayList<>();
+		StringBuilder current = new StringBuilder();
+		for (String line : Files.readAllLines(Path.of("Dockerfile"))) {
+			String trimmed = line.trim();
+			if (trimmed.startsWith("#") || trimmed.isEmpty()) {
+				continue;
+			}
+			if (trimmed.endsWith("\\")) {
+				current.append(trimmed, 0, trimmed.length() - 1).append(' ');
+				continue;
+			}
+			instructions.add(current.append(trimmed).toString());
+			current.setLength(0);
+		}
+		return instructions;
+	}
+
+	private static List<String> withKeyword(List<String> instructions, String keyword) {
+		return instructions.stream().filter((instruction) -> instruction.startsWith(keyword + " "))
+			.map((instruction) -> instruction.substring(keyword.length() + 1).trim())
+			.collect(Collectors.toList());
+	}
+
+	private static Optional<Path> onPath(String command) {
+		return Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+			.map((dir) -> Path.of(dir, command))
+			.filter(Files::isExecutable)
+			.findFirst();
+	}
+
+	/** helm template's output: each document as text and as a typed fabric8 resource. */
+	record Rendered(List<String> documents, List<HasMetadata> resources) {
+
+		static Rendered of(String manifests) {
+			List<String> documents = DOCUMENT_SEPARATOR.splitAsStream(manifests)
+				.filter((document) -> document.lines().anyMatch((line) -> !line.isBlank() && !line.startsWith("#")))
+				.collect(Collectors.toList());
+			List<HasMetadata> resources = documents.stream()
+				.map((document) -> SERIALIZATION.unmarshal(document, HasMetadata.class))
+				.collect(Collectors.toList());
+			return new Rendered(documents, resources);
+		}
+
+		void saveAs(String name) throws IOException {
+			Files.createDirectories(RENDERED);
+			Files.writeString(RENDERED.resolve(name), String.join("\n---\n", this.documents));
+		}
+
+		List<String> kinds() {
+			return this.resources.stream().map(HasMetadata::getKind).collect(Collectors.toList());
+		}
+
+		<T extends HasMetadata> List<T> all(Class<T> type) {
+			return this.resources.stream().filter(type::isInstance).map(type::cast).collect(Collectors.toList());
+		}
+
+		<T extends HasMetadata> T one(Class<T> type) {
+			List<T> found = all(type);
+			assertThat(found).as("rendered %s", type.getSimpleName()).hasSize(1);
+			return found.get(0);
+		}
+
+		String raw(Class<? extends HasMetadata> type) {
+			one(type);
+			for (int i = 0; i < this.resources.size(); i++) {
+				if (type.isInstance(this.resources.get(i))) {
+					return this.documents.get(i);
+				}
+			}
+			throw new AssertionError(type);
+		}
+
+	}
+
+}
