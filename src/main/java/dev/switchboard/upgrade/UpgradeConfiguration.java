@@ -27,8 +27,10 @@ class UpgradeConfiguration {
 
 	@Bean
 	WebSocketTunnelFilter switchboardWebSocketTunnelFilter(BackendConnector connector, RouteSettingsResolver resolver,
-			TunnelRegistry registry, ObjectProvider<List<HttpHeadersFilter>> headersFilters) {
-		return new WebSocketTunnelFilter(connector, resolver, registry, headersFilters);
+			TunnelRegistry registry, ObjectProvider<List<HttpHeadersFilter>> headersFilters,
+			ObjectProvider<BackendRetry> retry) {
+		return new WebSocketTunnelFilter(connector, resolver, registry, headersFilters,
+				retry.getIfAvailable(() -> BackendRetry.NONE));
 	}
 
 	@Bean

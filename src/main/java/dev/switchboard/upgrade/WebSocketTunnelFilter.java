@@ -90,12 +90,20 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 
 	private volatile List<HttpHeadersFilter> resolvedHeadersFilters;
 
+	private final BackendRetry retry;
+
 	public WebSocketTunnelFilter(BackendConnector connector, RouteSettingsResolver settingsResolver,
 			TunnelRegistry registry, ObjectProvider<List<HttpHeadersFilter>> headersFilters) {
+		this(connector, settingsResolver, registry, headersFilters, BackendRetry.NONE);
+	}
+
+	public WebSocketTunnelFilter(BackendConnector connector, RouteSettingsResolver settingsResolver,
+			TunnelRegistry registry, ObjectProvider<List<HttpHeadersFilter>> headersFilters, BackendRetry retry) {
 		this.connector = connector;
 		this.settingsResolver = settingsResolver;
 		this.registry = registry;
 		this.headersFilters = headersFilters;
+		this.retry = retry;
 	}
 
 	@Override
@@ -125,12 +133,24 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 		}
 		Channel client = clientChannel(request);
 		TunnelSettings settings = this.settingsResolver.forRoute(route);
-		return this.connector.handshake(client, backend, upstreamHeaders(exchange, backend, settings), settings)
-			.flatMap((answer) -> onAnswer(exchange, client, routeId, backend, settings, answer))
+		return handshake(exchange, client, backend, settings)
+			.flatMap((attempt) -> onAnswer(exchange, client, routeId, attempt.backend(), settings, attempt.answer()))
 			.onErrorResume(BackendUnavailableException.class,
 					(ex) -> backendFailed(exchange, routeId, HttpStatus.BAD_GATEWAY, ex))
 			.onErrorResume(BackendTimeoutException.class,
 					(ex) -> backendFailed(exchange, routeId, HttpStatus.GATEWAY_TIMEOUT, ex));
+	}
+
+	/** Contacts the backend; one that cannot be reached is replaced by the one {@link BackendRetry} names, if any. */
+	private Mono<Attempt> handshake(ServerWebExchange exchange, Channel client, URI backend, TunnelSettings settings) {
+		return this.connector.handshake(client, backend, upstreamHeaders(exchange, backend, settings), settings)
+			.map((answer) -> new Attempt(backend, answer))
+			.onErrorResume(BackendUnavailableException.class, (ex) -> this.retry.next(exchange, backend, ex)
+				.switchIfEmpty(Mono.error(ex))
+				.flatMap((next) -> handshake(exchange, client, next, settings)));
+	}
+
+	private record Attempt(URI backend, BackendAnswer answer) {
 	}
 
 	static boolean isTunnelScheme(String scheme) {
