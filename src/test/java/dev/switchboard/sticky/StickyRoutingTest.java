@@ -93,16 +93,31 @@ class StickyRoutingTest {
 
 	@Test
 	void aSessionStaysOnItsInstanceOver20Reconnects() throws Exception {
-		StickyGateway.Answer first = one.ws("/chat/ws/whoami", null);
-		String cookie = first.cookie(COOKIE);
-		assertThat(cookie).isNotNull();
-		assertThat(first.setCookie(COOKIE)).contains("HttpOnly").contains("Path=/").contains("SameSite=Lax")
-			.doesNotContain("Secure");
-		for (int i = 0; i < 20; i++) {
-			StickyGateway.Answer again = one.ws("/chat/ws/whoami", cookie);
-			assertThat(again.body()).as("reconnect " + i).isEqualTo(first.body());
-			assertThat(again.cookie(COOKIE)).as("a known session gets no new cookie").isNull();
+		for (int session = 0; session < 3; session++) {
+			StickyGateway.Answer first = one.ws("/chat/ws/whoami", null);
+			String cookie = first.cookie(COOKIE);
+			assertThat(cookie).isNotNull();
+			assertThat(first.setCookie(COOKIE)).contains("HttpOnly").contains("Path=/").contains("SameSite=Lax")
+				.doesNotContain("Secure");
+			for (int i = 0; i < 20; i++) {
+				StickyGateway.Answer again = one.ws("/chat/ws/whoami", cookie);
+				assertThat(again.body()).as("reconnect " + i).isEqualTo(first.body());
+				assertThat(again.cookie(COOKIE)).as("a known session gets no new cookie").isNull();
+			}
 		}
+	}
+
+	@Test
+	void theCookieIsSecureWhenTheClientCameOverTls() {
+		StickyGateway.Answer answer = WsClient.client()
+			.headers((headers) -> headers.set("X-Forwarded-Proto", "https"))
+			.get()
+			.uri(one.url("http", "/chat/whoami"))
+			.responseSingle((response, body) -> body.asString()
+				.map((text) -> new StickyGateway.Answer(response.status().code(), text,
+						response.responseHeaders().getAll("Set-Cookie"))))
+			.block(WsClient.TIMEOUT);
+		assertThat(answer.setCookie(COOKIE)).contains("Secure").contains("HttpOnly");
 	}
 
 	@Test
@@ -143,7 +158,7 @@ class StickyRoutingTest {
 
 	@Test
 	void twoGatewaysRouteOneSessionIdentically() throws Exception {
-		for (StickyGateway start : List.of(one, two)) {
+		for (StickyGateway start : List.of(one, two, one, two, one, two)) {
 			StickyGateway.Answer first = start.ws("/chat/ws/whoami", null);
 			String cookie = first.cookie(COOKIE);
 			for (int i = 0; i < 10; i++) {
@@ -178,7 +193,19 @@ class StickyRoutingTest {
 		String cookie = first.cookie(COOKIE);
 		TestBackend pinned = pair.stream().filter((b) -> b.name.equals(first.body())).findFirst().orElseThrow();
 		TestBackend other = pair.stream().filter((b) -> b != pinned).findFirst().orElseThrow();
-		pinned.close();
+		// A second session on the same instance, for plain HTTP through the gateway that never saw it fail.
+		String httpCookie = null;
+		for (int i = 0; i < 4 && httpCookie == null; i++) {
+			StickyGateway.Answer answer = two.get("/pair/whoami", null);
+			httpCookie = answer.body().equals(pinned.name) ? answer.cookie(COOKIE) : null;
+		}
+		assertThat(httpCookie).isNotNull();
+		pinned.kill();
+		StickyGateway.Answer movedHttp = two.get("/pair/whoami", httpCookie);
+		assertThat(movedHttp.status()).isEqualTo(200);
+		assertThat(movedHttp.body()).isEqualTo(other.name);
+		assertThat(movedHttp.setCookie(COOKIE)).isNotNull();
+		assertThat(one.get("/pair/whoami", httpCookie).body()).isEqualTo(other.name);
 		long start = System.nanoTime();
 		StickyGateway.Answer moved = one.ws("/pair/ws/whoami", cookie);
 		long reassignMillis = (System.nanoTime() - start) / 1_000_000;
@@ -195,14 +222,17 @@ class StickyRoutingTest {
 
 	@Test
 	void keysLearnedFromTheBackendKeepCookielessClientsSticky() throws Exception {
-		StickyGateway.Answer first = one.get("/learn/whoami?setio", null);
-		String io = first.cookie("io");
-		assertThat(io).as("the backend set its own session cookie").isNotNull();
-		String sid = io.substring(3);
-		for (int i = 0; i < 10; i++) {
-			StickyGateway gateway = (i % 2 == 0) ? two : one;
-			assertThat(gateway.get("/learn/whoami?sid=" + sid, null).body()).isEqualTo(first.body());
-			assertThat(gateway.get("/learn/whoami", io).body()).isEqualTo(first.body());
+		for (int session = 0; session < 6; session++) {
+			StickyGateway.Answer first = one.get("/learn/whoami?setio", null);
+			String io = first.cookie("io");
+			assertThat(io).as("the backend set its own session cookie").isNotNull();
+			String sid = io.substring(3);
+			for (int i = 0; i < 6; i++) {
+				StickyGateway gateway = (i % 2 == 0) ? two : one;
+				assertThat(gateway.get("/learn/whoami?sid=" + sid, null).body()).isEqualTo(first.body());
+				assertThat(gateway.get("/learn/whoami", io).body()).isEqualTo(first.body());
+				assertThat(gateway.ws("/learn/ws/whoami?sid=" + sid, null).body()).isEqualTo(first.body());
+			}
 		}
 	}
 

@@ -46,6 +46,9 @@ public final class TestBackend implements AutoCloseable {
 
 	private final DisposableServer server;
 
+	private final io.netty.channel.group.ChannelGroup connections = new io.netty.channel.group.DefaultChannelGroup(
+			io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
+
 	/** What {@code /whoami} and {@code /ws/whoami} answer, to tell several backends apart. */
 	public final String name;
 
@@ -71,6 +74,7 @@ public final class TestBackend implements AutoCloseable {
 				.forServer(TestTls.certificate(), TestTls.privateKey())));
 		}
 		this.server = base
+			.doOnConnection((connection) -> this.connections.add(connection.channel()))
 			.host("127.0.0.1")
 			.port(0)
 			.route((routes) -> routes
@@ -218,6 +222,12 @@ public final class TestBackend implements AutoCloseable {
 
 	public String wsUri(String path) {
 		return "ws://127.0.0.1:" + port() + path;
+	}
+
+	/** Stops as a crashed process would: no new connections, and every open one (keep-alive too) dropped. */
+	public void kill() {
+		this.server.disposeNow(Duration.ofSeconds(5));
+		this.connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
 	}
 
 	@Override
