@@ -29,7 +29,7 @@ import dev.switchboard.tunnel.TunnelRegistry;
  * wired in one place; see docs/sticky-routing.md.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(StickyProperties.class)
+@EnableConfigurationProperties({ StickyProperties.class, DnsDiscoveryProperties.class })
 @LoadBalancerClients(defaultConfiguration = StickyBalancerConfiguration.class)
 class StickyConfiguration {
 

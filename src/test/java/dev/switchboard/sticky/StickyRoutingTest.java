@@ -30,6 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <tr><td>/chat/**</td><td>lb://chat: backends a, b, c; cookie sessions</td></tr>
  * <tr><td>/pair/**</td><td>lb://pair: backends d, e; one of them is killed</td></tr>
  * <tr><td>/drain/**</td><td>lb://drainable: backends f, g; one is drained</td></tr>
+ * <tr><td>/dns/**</td><td>lb://resolved: the A records of localhost, port of backend a</td></tr>
  * <tr><td>/learn/**</td><td>lb://chat, learning cookie {@code io}, presented as {@code ?sid=}</td></tr>
  * </table>
  */
@@ -69,6 +70,8 @@ class StickyRoutingTest {
 		args.addAll(StickyGateway.stickyRoute(2, "drain", "drainable", "/drain", Map.of()));
 		args.addAll(StickyGateway.stickyRoute(3, "learn", "chat", "/learn",
 				Map.of("learn-cookie", "io", "learn-query-param", "sid", "cookie-name", "LEARN")));
+		args.addAll(StickyGateway.stickyRoute(4, "dns", "resolved", "/dns", Map.of()));
+		args.add("--switchboard.discovery.dns.services.resolved=localhost:" + chat.get(0).port());
 		one = new StickyGateway(args);
 		two = new StickyGateway(args);
 	}
@@ -105,6 +108,13 @@ class StickyRoutingTest {
 				assertThat(again.cookie(COOKIE)).as("a known session gets no new cookie").isNull();
 			}
 		}
+	}
+
+	@Test
+	void aGroupCanComeFromDns() throws Exception {
+		StickyGateway.Answer first = one.get("/dns/whoami", null);
+		assertThat(first.body()).isEqualTo("a");
+		assertThat(one.ws("/dns/ws/whoami", first.cookie(COOKIE)).body()).isEqualTo("a");
 	}
 
 	@Test
