@@ -13,7 +13,6 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 import org.springframework.http.client.ReactorResourceFactory;
 
 import dev.switchboard.SwitchboardApplication;
@@ -144,11 +143,14 @@ final class StickyGateway implements AutoCloseable {
 
 	}
 
-	@Configuration(proxyBeanMethods = false)
+	/**
+	 * Deliberately not a {@code @Configuration}: this is no test class, so component scanning of
+	 * {@code dev.switchboard} would pick it up in every other test's context. Registered as a source only.
+	 */
 	static class PrivateLoops {
 
 		@Bean
-		ReactorResourceFactory privateReactorResources() {
+		ReactorResourceFactory stickyGatewayReactorResources() {
 			ReactorResourceFactory factory = new ReactorResourceFactory();
 			factory.setUseGlobalResources(false);
 			return factory;
