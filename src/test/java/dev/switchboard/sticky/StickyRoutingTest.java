@@ -108,6 +108,11 @@ class StickyRoutingTest {
 				assertThat(again.cookie(COOKIE)).as("a known session gets no new cookie").isNull();
 			}
 		}
+		io.micrometer.core.instrument.MeterRegistry registry = one.bean(io.micrometer.core.instrument.MeterRegistry.class);
+		assertThat(registry.get(StickyMetrics.REDIS_LATENCY).tag("operation", "get").timer().count()).isGreaterThanOrEqualTo(60);
+		assertThat(registry.get(StickyMetrics.REDIS_LATENCY).tag("operation", "set").timer().count()).isGreaterThanOrEqualTo(3);
+		assertThat(one.meter(StickyMetrics.DECISIONS, "route", "chat", "decision", "hit")).isGreaterThanOrEqualTo(60);
+		assertThat(one.meter(StickyMetrics.REDIS_DEGRADED)).isEqualTo(0);
 	}
 
 	@Test
@@ -274,6 +279,7 @@ class StickyRoutingTest {
 			assertThat(one.meter(StickyMetrics.REDIS_DEGRADED)).isEqualTo(1);
 			assertThat(two.meter(StickyMetrics.REDIS_DEGRADED)).isEqualTo(1);
 			assertThat(one.meter(StickyMetrics.DECISIONS, "route", "chat", "decision", "fallback")).isGreaterThan(0);
+			assertThat(one.meter(StickyMetrics.REDIS_ERRORS, "operation", "get")).isGreaterThan(0);
 			StickyGateway.Answer readiness = one.get("/actuator/health/readiness", null);
 			assertThat(readiness.status()).isEqualTo(200);
 			System.out.println("First request after Redis stopped: " + firstMillis + " ms");
