@@ -92,10 +92,18 @@ class StickyConfiguration {
 	}
 
 	@Bean
-	StickyEndpoint switchboardStickyEndpoint(RouteLocator routes, LoadBalancerClientFactory balancers,
-			BackendInstances instances, StickyRouter router, StickySettingsResolver resolver,
+	Draining switchboardStickyDraining(BackendInstances instances, ReactiveStringRedisTemplate redis,
 			StickyProperties properties) {
-		return new StickyEndpoint(routes, balancers, instances, router, resolver, properties.getDrainGracePeriod());
+		return new Draining(instances, redis, properties.getRedis().getKeyPrefix(), properties.getRedis().getTimeout(),
+				properties.getDrainSyncInterval());
+	}
+
+	@Bean
+	StickyEndpoint switchboardStickyEndpoint(RouteLocator routes, LoadBalancerClientFactory balancers,
+			BackendInstances instances, StickyRouter router, StickySettingsResolver resolver, Draining draining,
+			StickyProperties properties) {
+		return new StickyEndpoint(routes, balancers, instances, router, resolver, draining,
+				properties.getDrainGracePeriod());
 	}
 
 	/**

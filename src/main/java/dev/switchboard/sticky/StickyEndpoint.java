@@ -7,12 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
-import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -24,19 +20,15 @@ import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
 import org.springframework.cloud.loadbalancer.support.LoadBalancerClientFactory;
 
-import dev.switchboard.tunnel.GatewayCloseReason;
-import dev.switchboard.tunnel.Tunnel;
 
 /**
  * {@code /actuator/sticky}: the instances of every {@code lb://} route with this gateway's open tunnels
  * to each and the sessions recorded for each in Redis; {@code POST} marks an instance draining: new
  * sessions avoid it at once, and its open tunnels are closed with 1001 after the grace period so their
- * clients reconnect elsewhere. Draining is local to the replica it is sent to.
+ * clients reconnect elsewhere. Every replica follows a drain through Redis ({@link Draining}).
  */
 @Endpoint(id = "sticky")
 class StickyEndpoint {
-
-	private static final Log logger = LogFactory.getLog(StickyEndpoint.class);
 
 	private final RouteLocator routes;
 
@@ -48,17 +40,18 @@ class StickyEndpoint {
 
 	private final StickySettingsResolver settings;
 
+	private final Draining draining;
+
 	private final Duration defaultGrace;
 
-	private final Map<String, Disposable> pendingCloses = new ConcurrentHashMap<>();
-
 	StickyEndpoint(RouteLocator routes, LoadBalancerClientFactory balancers, BackendInstances instances,
-			StickyRouter router, StickySettingsResolver settings, Duration defaultGrace) {
+			StickyRouter router, StickySettingsResolver settings, Draining draining, Duration defaultGrace) {
 		this.routes = routes;
 		this.balancers = balancers;
 		this.instances = instances;
 		this.router = router;
 		this.settings = settings;
+		this.draining = draining;
 		this.defaultGrace = defaultGrace;
 	}
 
@@ -77,44 +70,26 @@ class StickyEndpoint {
 	}
 
 	/**
-	 * Marks an instance ({@code host:port}) draining, or not.
+	 * Marks an instance ({@code host:port}) draining, or not, on every replica.
 	 * @param instance the instance, as listed by the read operation
 	 * @param draining false to stop draining (default true)
 	 * @param graceSeconds how long its open tunnels stay open (default {@code switchboard.sticky.drain-grace-period})
 	 */
 	@WriteOperation
-	public Map<String, Object> drain(String instance, @Nullable Boolean draining, @Nullable Long graceSeconds) {
+	public Mono<Map<String, Object>> drain(String instance, @Nullable Boolean draining, @Nullable Long graceSeconds) {
 		boolean drain = (draining == null) || draining;
-		this.instances.setDraining(instance, drain);
-		Disposable previous = this.pendingCloses.remove(instance);
-		if (previous != null) {
-			previous.dispose();
-		}
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("instance", instance);
 		body.put("draining", drain);
 		body.put("openTunnels", this.instances.openTunnels(instance));
-		if (drain) {
-			Duration grace = (graceSeconds != null) ? Duration.ofSeconds(graceSeconds) : this.defaultGrace;
-			logger.info("Backend instance " + instance + " draining: new sessions avoid it; its "
-					+ this.instances.openTunnels(instance) + " open tunnel(s) close with 1001 in " + grace.toSeconds() + "s");
-			this.pendingCloses.put(instance, Mono.delay(grace).subscribe((tick) -> closeTunnels(instance)));
-			body.put("tunnelsCloseAt", Instant.now().plus(grace).toString());
+		if (!drain) {
+			return this.draining.undrain(instance).thenReturn(body);
 		}
-		else {
-			logger.info("Backend instance " + instance + " no longer draining");
-		}
-		return body;
-	}
-
-	private void closeTunnels(String instance) {
-		this.pendingCloses.remove(instance);
-		if (!this.instances.isDraining(instance)) {
-			return;
-		}
-		for (Tunnel tunnel : this.instances.tunnelsTo(instance)) {
-			tunnel.close(GatewayCloseReason.DRAIN);
-		}
+		Duration grace = (graceSeconds != null) ? Duration.ofSeconds(graceSeconds) : this.defaultGrace;
+		return this.draining.drain(instance, grace).map((closeAt) -> {
+			body.put("tunnelsCloseAt", Instant.ofEpochMilli(closeAt).toString());
+			return body;
+		});
 	}
 
 	private Mono<Map<String, Object>> describe(Route route) {

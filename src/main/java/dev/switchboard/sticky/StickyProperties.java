@@ -59,6 +59,10 @@ public class StickyProperties {
 	@NotNull
 	private Duration drainGracePeriod = Duration.ofSeconds(30);
 
+	/** How often each replica reads the shared list of draining instances from Redis. */
+	@NotNull
+	private Duration drainSyncInterval = Duration.ofSeconds(1);
+
 	/** Redis, where assignments are kept. */
 	@Valid
 	private final Redis redis = new Redis();
@@ -157,6 +161,14 @@ public class StickyProperties {
 
 	public void setDrainGracePeriod(Duration drainGracePeriod) {
 		this.drainGracePeriod = drainGracePeriod;
+	}
+
+	public Duration getDrainSyncInterval() {
+		return this.drainSyncInterval;
+	}
+
+	public void setDrainSyncInterval(Duration drainSyncInterval) {
+		this.drainSyncInterval = drainSyncInterval;
 	}
 
 	public Redis getRedis() {

@@ -303,18 +303,21 @@ class StickyRoutingTest {
 	}
 
 	@Test
-	void aDrainedInstanceClosesItsTunnelsWith1001AndItsSessionsMove() throws Exception {
+	void aDrainedInstanceClosesItsTunnelsWith1001AndItsSessionsMoveOnEveryGateway() throws Exception {
 		awaitNoTunnels(one);
+		awaitNoTunnels(two);
 		List<WsClient> clients = new ArrayList<>();
 		List<String> cookies = new ArrayList<>();
 		List<String> names = new ArrayList<>();
+		List<StickyGateway> via = new ArrayList<>();
 		try {
-			for (int i = 0; i < 4; i++) {
-				StickyGateway.Answer session = one.get("/drain/whoami", null);
-				WsClient client = one.connect("/drain/ws/whoami", session.cookie(COOKIE));
+			for (StickyGateway gateway : List.of(one, one, one, one, two, two, two, two)) {
+				StickyGateway.Answer session = gateway.get("/drain/whoami", null);
+				WsClient client = gateway.connect("/drain/ws/whoami", session.cookie(COOKIE));
 				names.add(client.nextText());
 				clients.add(client);
 				cookies.add(session.cookie(COOKIE));
+				via.add(gateway);
 			}
 			TestBackend drained = drainable.get(0);
 			TestBackend kept = drainable.get(1);
@@ -331,20 +334,26 @@ class StickyRoutingTest {
 				// New sessions avoid it at once; the open tunnels stay for the grace period.
 				assertThat(one.get("/drain/whoami", null).body()).isEqualTo(kept.name);
 			}
-			for (int i = 0; i < 4; i++) {
+			// The other gateway follows through Redis within drain-sync-interval (1s).
+			StickyGateway.await("the other gateway avoids the drained instance", LIMIT,
+					() -> two.get("/drain/whoami", null).body().equals(kept.name)
+							&& two.get("/drain/whoami", null).body().equals(kept.name));
+			for (int i = 0; i < clients.size(); i++) {
 				WsClient client = clients.get(i);
 				if (names.get(i).equals(drained.name)) {
 					WebSocketCloseStatus status = client.awaitClose();
 					assertThat(status.code()).isEqualTo(1001);
 					assertThat(status.reasonText()).isEqualTo("backend draining");
-					assertThat(one.ws("/drain/ws/whoami", cookies.get(i)).body()).isEqualTo(kept.name);
+					assertThat(via.get(i).ws("/drain/ws/whoami", cookies.get(i)).body()).isEqualTo(kept.name);
 				}
 				else {
 					assertThat(client.isOpen()).isTrue();
 				}
 			}
-			assertThat(one.get("/actuator/sticky", null).body()).contains("\"draining\":true");
+			assertThat(two.get("/actuator/sticky", null).body()).contains("\"draining\":true");
 			post(one, "/actuator/sticky", "{\"instance\":\"" + instance + "\",\"draining\":false}");
+			StickyGateway.await("the other gateway ends the drain too", LIMIT,
+					() -> !two.get("/actuator/sticky", null).body().contains("\"draining\":true"));
 		}
 		finally {
 			clients.forEach(WsClient::close);
