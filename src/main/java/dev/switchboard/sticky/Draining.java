@@ -40,7 +40,9 @@ class Draining implements DisposableBean {
 
 	private final Map<String, Disposable> pendingCloses = new ConcurrentHashMap<>();
 
-	private final Disposable sync;
+	private final Duration syncInterval;
+
+	private Disposable sync;
 
 	Draining(BackendInstances instances, ReactiveStringRedisTemplate redis, String keyPrefix, Duration timeout,
 			Duration syncInterval) {
@@ -48,11 +50,19 @@ class Draining implements DisposableBean {
 		this.redis = redis;
 		this.key = keyPrefix + ":draining";
 		this.timeout = timeout;
-		this.sync = Flux.interval(syncInterval, syncInterval).concatMap((tick) -> sync(), 0).subscribe();
+		this.syncInterval = syncInterval;
+	}
+
+	/** Starts following drains of other replicas; a gateway without {@code lb://} routes never talks to Redis. */
+	synchronized void start() {
+		if (this.sync == null) {
+			this.sync = Flux.interval(this.syncInterval, this.syncInterval).concatMap((tick) -> sync(), 0).subscribe();
+		}
 	}
 
 	/** Drains the instance here at once and on every replica within the sync interval; returns when its tunnels close. */
 	Mono<Long> drain(String instance, Duration grace) {
+		start();
 		long closeAt = System.currentTimeMillis() + grace.toMillis();
 		apply(instance, closeAt);
 		return this.redis.opsForHash()
@@ -134,8 +144,10 @@ class Draining implements DisposableBean {
 	}
 
 	@Override
-	public void destroy() {
-		this.sync.dispose();
+	public synchronized void destroy() {
+		if (this.sync != null) {
+			this.sync.dispose();
+		}
 		this.pendingCloses.values().forEach(Disposable::dispose);
 	}
 

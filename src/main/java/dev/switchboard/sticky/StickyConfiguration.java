@@ -38,17 +38,25 @@ class StickyConfiguration {
 		return new StickySettingsResolver(properties.routeDefaults());
 	}
 
-	/** Checks every route's sticky settings, and the signing key when a route is sticky, at startup. */
+	/**
+	 * Checks every route's sticky settings, and the signing key when a route is sticky, at startup; with
+	 * {@code lb://} routes, starts following drains.
+	 */
 	@Bean
 	SmartInitializingSingleton switchboardStickySettingsCheck(StickySettingsResolver resolver, GatewayProperties gateway,
-			StickyProperties properties) {
+			StickyProperties properties, Draining draining) {
 		return () -> {
 			boolean anySticky = false;
+			boolean anyBalanced = false;
 			for (RouteDefinition route : gateway.getRoutes()) {
 				anySticky |= resolver.resolve(route.getId(), route.getMetadata()).enabled();
+				anyBalanced |= route.getUri() != null && "lb".equalsIgnoreCase(route.getUri().getScheme());
 			}
 			if (anySticky) {
 				new SessionCookies(properties.getSecret());
+			}
+			if (anyBalanced) {
+				draining.start();
 			}
 		};
 	}
