@@ -1,6 +1,7 @@
 package dev.switchboard;
 
 import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
+import org.springframework.cloud.gateway.filter.ReactiveLoadBalancerClientFilter;
 import org.springframework.core.Ordered;
 
 /**
@@ -21,6 +22,12 @@ public final class FilterOrder {
 	 * {@code NettyWriteResponseFilter} (-1) writes them to the client: its post part runs in between.
 	 */
 	public static final int PLAIN_RESPONSE_GUARD = NettyWriteResponseFilter.WRITE_RESPONSE_FILTER_ORDER + 1;
+
+	/**
+	 * Sticky sessions: just before the load balancer (10150) turns {@code lb://} into an instance, so the
+	 * balancer sees the session's key, and around it, so a refused connection can go through it again.
+	 */
+	public static final int STICKY = ReactiveLoadBalancerClientFilter.LOAD_BALANCER_CLIENT_FILTER_ORDER - 1;
 
 	/** Marks the exchange to keep the client's Host early, before any routing filter reads the mark. */
 	public static final int PRESERVE_HOST = Ordered.HIGHEST_PRECEDENCE + 1000;

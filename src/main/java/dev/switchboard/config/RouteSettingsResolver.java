@@ -86,7 +86,8 @@ public class RouteSettingsResolver {
 	public TunnelSettings resolve(String routeId, Map<String, Object> metadata) {
 		Map<String, Object> overrides = new LinkedHashMap<>();
 		flatten("", metadata, overrides);
-		overrides.keySet().removeIf((key) -> !key.startsWith(PREFIX + "."));
+		// switchboard.sticky.* belongs to sticky routing, which binds and checks it itself.
+		overrides.keySet().removeIf((key) -> !key.startsWith(PREFIX + ".") || key.startsWith(PREFIX + ".sticky."));
 		if (overrides.isEmpty()) {
 			return this.defaults;
 		}

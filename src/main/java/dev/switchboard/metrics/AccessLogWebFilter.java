@@ -48,6 +48,10 @@ public class AccessLogWebFilter implements WebFilter, Ordered {
 			fields.put("upgrade_requested", false);
 			fields.put("status", (status != null) ? status.value() : 0);
 			fields.put("duration_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+			Object sticky = exchange.getAttribute(WebSocketTunnelFilter.STICKY_DECISION_ATTR);
+			if (sticky != null) {
+				fields.put("sticky", sticky);
+			}
 			AccessLog.emit("HTTP " + exchange.getRequest().getMethod().name(), fields);
 		});
 	}

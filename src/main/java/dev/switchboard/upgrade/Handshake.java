@@ -22,7 +22,8 @@ final class Handshake {
 
 	final String routeId;
 
-	final URI backend;
+	/** The instance being contacted; a retry on another instance replaces it. */
+	URI backend;
 
 	final TunnelSettings settings;
 

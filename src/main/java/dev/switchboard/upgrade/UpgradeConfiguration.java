@@ -28,9 +28,11 @@ class UpgradeConfiguration {
 	@Bean
 	WebSocketTunnelFilter switchboardWebSocketTunnelFilter(BackendConnector connector, RouteSettingsResolver resolver,
 			TunnelRegistry registry, ObjectProvider<List<HttpHeadersFilter>> headersFilters,
-			ObjectProvider<HandshakeRecorder> recorders, ObjectProvider<WebSocketTunnelFilter.TrafficRecorders> traffic) {
+			ObjectProvider<HandshakeRecorder> recorders, ObjectProvider<WebSocketTunnelFilter.TrafficRecorders> traffic,
+			ObjectProvider<BackendRetry> retry) {
 		return new WebSocketTunnelFilter(connector, resolver, registry, headersFilters, recorders.orderedStream().toList(),
-				traffic.getIfAvailable(() -> WebSocketTunnelFilter.TrafficRecorders.NONE));
+				traffic.getIfAvailable(() -> WebSocketTunnelFilter.TrafficRecorders.NONE),
+				retry.getIfAvailable(() -> BackendRetry.NONE));
 	}
 
 	@Bean

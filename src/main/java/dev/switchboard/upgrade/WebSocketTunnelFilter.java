@@ -75,17 +75,20 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 
 	private final TrafficRecorders traffic;
 
+	private final BackendRetry retry;
+
 	private volatile List<HttpHeadersFilter> resolvedHeadersFilters;
 
 	public WebSocketTunnelFilter(BackendConnector connector, RouteSettingsResolver settingsResolver,
 			TunnelRegistry registry, ObjectProvider<List<HttpHeadersFilter>> headersFilters,
-			List<HandshakeRecorder> recorders, TrafficRecorders traffic) {
+			List<HandshakeRecorder> recorders, TrafficRecorders traffic, BackendRetry retry) {
 		this.connector = connector;
 		this.settingsResolver = settingsResolver;
 		this.registry = registry;
 		this.headersFilters = headersFilters;
 		this.recorders = List.copyOf(recorders);
 		this.traffic = traffic;
+		this.retry = retry;
 	}
 
 	@Override
@@ -121,14 +124,29 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 			return answer(exchange.getResponse(), rejection.status(), rejection.reason());
 		}
 		HttpHeaders filtered = filter(request.getHeaders(), exchange, HttpHeadersFilter.Type.REQUEST);
-		return this.connector
-			.handshake(handshake.client, backend, UpstreamHeaders.of(filtered, exchange, backend, handshake.settings),
-					handshake.settings)
+		return contactBackend(handshake, filtered)
 			.flatMap((answer) -> onAnswer(handshake, answer))
 			.onErrorResume(BackendUnavailableException.class, (ex) -> backendFailed(handshake,
 					HandshakeOutcome.BACKEND_UNAVAILABLE, HttpStatus.BAD_GATEWAY, ex.getMessage()))
 			.onErrorResume(BackendTimeoutException.class, (ex) -> backendFailed(handshake,
 					HandshakeOutcome.BACKEND_TIMEOUT, HttpStatus.GATEWAY_TIMEOUT, ex.getMessage()));
+	}
+
+	/**
+	 * Contacts the backend; one that cannot be reached is replaced by the instance {@link BackendRetry}
+	 * names, if any (before a 101 nothing is lost by trying another).
+	 */
+	private Mono<BackendAnswer> contactBackend(Handshake handshake, HttpHeaders filtered) {
+		URI backend = handshake.backend;
+		return this.connector
+			.handshake(handshake.client, backend,
+					UpstreamHeaders.of(filtered, handshake.exchange, backend, handshake.settings), handshake.settings)
+			.onErrorResume(BackendUnavailableException.class, (ex) -> this.retry.next(handshake.exchange, backend, ex)
+				.switchIfEmpty(Mono.error(ex))
+				.flatMap((next) -> {
+					handshake.backend = next;
+					return contactBackend(handshake, filtered);
+				}));
 	}
 
 	static URI asHttp(URI uri) {

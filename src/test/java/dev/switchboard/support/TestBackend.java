@@ -31,6 +31,9 @@ import reactor.netty.http.websocket.WebsocketOutbound;
  * <li>{@code /reject/CODE}: refuses the handshake with that status, a body and auth/retry headers.</li>
  * <li>{@code /http/...}: plain HTTP, answers with the request headers it saw.</li>
  * <li>{@code /switch}: answers 101 to anything (a misbehaving backend).</li>
+ * <li>{@code /whoami}: plain HTTP, answers with the backend's name; with {@code setio} in the query it
+ * also sets cookie {@code io} to a new value, as a Socket.IO server does.</li>
+ * <li>{@code /ws/whoami}: sends the backend's name right after the 101, then echoes like {@code /ws}.</li>
  * </ul>
  * Every request's headers are queued in {@link #requests}, every close status a client sent in
  * {@link #closes}.
@@ -43,18 +46,35 @@ public final class TestBackend implements AutoCloseable {
 
 	private final DisposableServer server;
 
+	private final io.netty.channel.group.ChannelGroup connections = new io.netty.channel.group.DefaultChannelGroup(
+			io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
+
+	/** What {@code /whoami} and {@code /ws/whoami} answer, to tell several backends apart. */
+	public final String name;
+
 	public TestBackend() {
 		this(false);
 	}
 
+	/** @param name what {@code /whoami} and {@code /ws/whoami} answer */
+	public TestBackend(String name) {
+		this(false, name);
+	}
+
 	/** @param tls serve TLS (wss://, https://) with the test certificate in src/test/resources/tls */
 	public TestBackend(boolean tls) {
+		this(tls, "backend");
+	}
+
+	private TestBackend(boolean tls, String name) {
+		this.name = name;
 		HttpServer base = HttpServer.create().runOn(TestLoops.LOOPS);
 		if (tls) {
 			base = base.secure((spec) -> spec.sslContext(reactor.netty.http.Http11SslContextSpec
 				.forServer(TestTls.certificate(), TestTls.privateKey())));
 		}
 		this.server = base
+			.doOnConnection((connection) -> this.connections.add(connection.channel()))
 			.host("127.0.0.1")
 			.port(0)
 			.route((routes) -> routes
@@ -67,6 +87,17 @@ public final class TestBackend implements AutoCloseable {
 					// Speaks first, right after the 101: these bytes may share a packet with it.
 					return out.sendString(Mono.just("welcome")).then(out.sendObject(in.receiveFrames().map(WebSocketFrame::retain)).then());
 				}, spec(null, false))))
+				.get("/ws/whoami", (req, res) -> record(req, res.sendWebsocket((in, out) -> {
+					in.receiveCloseStatus().subscribe(this.closes::add);
+					return out.sendString(Mono.just(name)).then(out.sendObject(in.receiveFrames().map(WebSocketFrame::retain)).then());
+				}, spec(null, false))))
+				.route((req) -> req.uri().startsWith("/whoami"), (req, res) -> {
+					record(req);
+					if (req.uri().contains("setio")) {
+						res.header("Set-Cookie", "io=" + name + "-" + java.util.UUID.randomUUID() + "; Path=/; HttpOnly");
+					}
+					return res.header("Content-Type", "text/plain").sendString(Mono.just(name)).then();
+				})
 				.get("/ws/frames", (req, res) -> record(req, res.sendWebsocket(this::echoFrames, spec(null, false))))
 				.get("/ws/flood", (req, res) -> {
 					record(req);
@@ -195,6 +226,12 @@ public final class TestBackend implements AutoCloseable {
 
 	public String wsUri(String path) {
 		return "ws://127.0.0.1:" + port() + path;
+	}
+
+	/** Stops as a crashed process would: no new connections, and every open one (keep-alive too) dropped. */
+	public void kill() {
+		this.server.disposeNow(Duration.ofSeconds(5));
+		this.connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
 	}
 
 	@Override

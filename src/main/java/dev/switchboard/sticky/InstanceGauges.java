@@ -1,0 +1,50 @@
+package dev.switchboard.sticky;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.springframework.cloud.client.ServiceInstance;
+
+/**
+ * {@code switchboard.backend.instances}: per load-balanced service, how many of the instances
+ * discovery last listed are healthy, ejected (refused connections recently) or draining. Evaluated at
+ * scrape time from the last list the balancer saw, so the hot path only stores a reference.
+ */
+final class InstanceGauges {
+
+	static final String BACKEND_INSTANCES = "switchboard.backend.instances";
+
+	private final MeterRegistry registry;
+
+	private final BackendInstances instances;
+
+	private final Map<String, List<String>> lastListed = new ConcurrentHashMap<>();
+
+	InstanceGauges(MeterRegistry registry, BackendInstances instances) {
+		this.registry = registry;
+		this.instances = instances;
+	}
+
+	void observe(String serviceId, List<ServiceInstance> listed) {
+		List<String> keys = listed.stream().map(BackendInstances::key).toList();
+		if (this.lastListed.put(serviceId, keys) == null) {
+			register(serviceId, "healthy", (key) -> this.instances.isUsable(key));
+			register(serviceId, "ejected", (key) -> this.instances.isEjected(key));
+			register(serviceId, "draining", (key) -> this.instances.isDraining(key));
+		}
+	}
+
+	private void register(String serviceId, String state, java.util.function.Predicate<String> inState) {
+		Gauge.builder(BACKEND_INSTANCES, () -> this.lastListed.getOrDefault(serviceId, List.of()).stream()
+			.filter(inState)
+			.count())
+			.description("Instances of a load-balanced service by state, as this gateway sees them")
+			.tags("backend_service", serviceId, "state", state)
+			.register(this.registry);
+	}
+
+}

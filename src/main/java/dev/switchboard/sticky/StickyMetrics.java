@@ -1,0 +1,77 @@
+package dev.switchboard.sticky;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * Sticky routing's meters, declared here once. Tags are bounded: route ids, decisions, Redis
+ * operations; never session ids, client addresses or paths. Meters are resolved once and cached.
+ */
+final class StickyMetrics {
+
+	static final String DECISIONS = "switchboard.sticky.decisions";
+
+	static final String REDIS_LATENCY = "switchboard.sticky.redis.latency";
+
+	static final String REDIS_ERRORS = "switchboard.sticky.redis.errors";
+
+	static final String REDIS_DEGRADED = "switchboard.sticky.redis.degraded";
+
+	private final MeterRegistry registry;
+
+	private final Map<String, Map<Decision, Counter>> decisions = new ConcurrentHashMap<>();
+
+	private final Map<String, Timer> latency = new ConcurrentHashMap<>();
+
+	private final Map<String, Counter> errors = new ConcurrentHashMap<>();
+
+	StickyMetrics(MeterRegistry registry) {
+		this.registry = registry;
+	}
+
+	void decision(String routeId, Decision decision) {
+		this.decisions.computeIfAbsent(routeId, this::decisionCounters).get(decision).increment();
+	}
+
+	private Map<Decision, Counter> decisionCounters(String routeId) {
+		Map<Decision, Counter> counters = new EnumMap<>(Decision.class);
+		for (Decision decision : Decision.values()) {
+			counters.put(decision, Counter.builder(DECISIONS)
+				.description("How sticky routes chose backend instances")
+				.tag("route", routeId)
+				.tag("decision", decision.tag)
+				.register(this.registry));
+		}
+		return counters;
+	}
+
+	void redisLatency(String operation, long nanos) {
+		this.latency.computeIfAbsent(operation, (op) -> Timer.builder(REDIS_LATENCY)
+			.description("Round trips to Redis for sticky assignments")
+			.tag("operation", op)
+			.publishPercentileHistogram()
+			.register(this.registry)).record(nanos, TimeUnit.NANOSECONDS);
+	}
+
+	void redisError(String operation) {
+		this.errors.computeIfAbsent(operation, (op) -> Counter.builder(REDIS_ERRORS)
+			.description("Redis commands for sticky assignments that failed or timed out")
+			.tag("operation", op)
+			.register(this.registry)).increment();
+	}
+
+	void degradedGauge(Supplier<Boolean> degraded) {
+		Gauge.builder(REDIS_DEGRADED, () -> degraded.get() ? 1 : 0)
+			.description("1 while sticky routing runs without Redis (rendezvous hashing), else 0")
+			.register(this.registry);
+	}
+
+}

@@ -1,0 +1,396 @@
+package dev.switchboard.sticky;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.embedded.RedisServer;
+
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+
+import dev.switchboard.support.TestBackend;
+import dev.switchboard.support.WsClient;
+import dev.switchboard.tunnel.TunnelRegistry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Sticky routing end to end: a real Redis server (embedded-redis starts the redis-server binary it
+ * ships), real backends telling who they are, and two whole gateway applications sharing that Redis.
+ *
+ * <table>
+ * <tr><td>/chat/**</td><td>lb://chat: backends a, b, c; cookie sessions</td></tr>
+ * <tr><td>/pair/**</td><td>lb://pair: backends d, e; one of them is killed</td></tr>
+ * <tr><td>/drain/**</td><td>lb://drainable: backends f, g; one is drained</td></tr>
+ * <tr><td>/dns/**</td><td>lb://resolved: the A records of localhost, port of backend a</td></tr>
+ * <tr><td>/learn/**</td><td>lb://chat, learning cookie {@code io}, presented as {@code ?sid=}</td></tr>
+ * </table>
+ */
+class StickyRoutingTest {
+
+	static final String COOKIE = "SWITCHBOARD_STICKY";
+
+	static final Duration LIMIT = Duration.ofSeconds(15);
+
+	static final List<TestBackend> chat = List.of(new TestBackend("a"), new TestBackend("b"), new TestBackend("c"));
+
+	static final List<TestBackend> pair = List.of(new TestBackend("d"), new TestBackend("e"));
+
+	static final List<TestBackend> drainable = List.of(new TestBackend("f"), new TestBackend("g"));
+
+	static int redisPort;
+
+	static RedisServer redis;
+
+	static StickyGateway one;
+
+	static StickyGateway two;
+
+	@BeforeAll
+	static void start() throws IOException {
+		redisPort = freePort();
+		redis = newRedis();
+		redis.start();
+		List<String> args = new ArrayList<>(List.of("--server.port=0", "--spring.data.redis.host=127.0.0.1",
+				"--spring.data.redis.port=" + redisPort, "--switchboard.sticky.secret=" + StickyGateway.SECRET,
+				"--switchboard.sticky.ejection-period=30s"));
+		args.addAll(StickyGateway.instances("chat", ports(chat)));
+		args.addAll(StickyGateway.instances("pair", ports(pair)));
+		args.addAll(StickyGateway.instances("drainable", ports(drainable)));
+		args.addAll(StickyGateway.stickyRoute(0, "chat", "chat", "/chat", Map.of()));
+		args.addAll(StickyGateway.stickyRoute(1, "pair", "pair", "/pair", Map.of()));
+		args.addAll(StickyGateway.stickyRoute(2, "drain", "drainable", "/drain", Map.of()));
+		args.addAll(StickyGateway.stickyRoute(3, "learn", "chat", "/learn",
+				Map.of("learn-cookie", "io", "learn-query-param", "sid", "cookie-name", "LEARN")));
+		args.addAll(StickyGateway.stickyRoute(4, "dns", "resolved", "/dns", Map.of()));
+		args.add("--switchboard.discovery.dns.services.resolved=localhost:" + chat.get(0).port());
+		one = new StickyGateway(args);
+		two = new StickyGateway(args);
+	}
+
+	@AfterAll
+	static void stop() throws IOException {
+		for (AutoCloseable closeable : new AutoCloseable[] { one, two }) {
+			if (closeable != null) {
+				try {
+					closeable.close();
+				}
+				catch (Exception ex) {
+					// keep closing the rest
+				}
+			}
+		}
+		chat.forEach(TestBackend::close);
+		pair.forEach(TestBackend::close);
+		drainable.forEach(TestBackend::close);
+		redis.stop();
+	}
+
+	@Test
+	void aSessionStaysOnItsInstanceOver20Reconnects() throws Exception {
+		for (int session = 0; session < 3; session++) {
+			StickyGateway.Answer first = one.ws("/chat/ws/whoami", null);
+			String cookie = first.cookie(COOKIE);
+			assertThat(cookie).isNotNull();
+			assertThat(first.setCookie(COOKIE)).contains("HttpOnly").contains("Path=/").contains("SameSite=Lax")
+				.doesNotContain("Secure");
+			for (int i = 0; i < 20; i++) {
+				StickyGateway.Answer again = one.ws("/chat/ws/whoami", cookie);
+				assertThat(again.body()).as("reconnect " + i).isEqualTo(first.body());
+				assertThat(again.cookie(COOKIE)).as("a known session gets no new cookie").isNull();
+			}
+		}
+		io.micrometer.core.instrument.MeterRegistry registry = one.bean(io.micrometer.core.instrument.MeterRegistry.class);
+		assertThat(registry.get(StickyMetrics.REDIS_LATENCY).tag("operation", "get").timer().count()).isGreaterThanOrEqualTo(60);
+		assertThat(registry.get(StickyMetrics.REDIS_LATENCY).tag("operation", "set").timer().count()).isGreaterThanOrEqualTo(3);
+		assertThat(one.meter(StickyMetrics.DECISIONS, "route", "chat", "decision", "hit")).isGreaterThanOrEqualTo(60);
+		assertThat(one.meter(StickyMetrics.REDIS_DEGRADED)).isEqualTo(0);
+		assertThat(one.meter(InstanceGauges.BACKEND_INSTANCES, "backend_service", "chat", "state", "healthy")).isEqualTo(3);
+		assertThat(one.meter(InstanceGauges.BACKEND_INSTANCES, "backend_service", "chat", "state", "draining")).isEqualTo(0);
+	}
+
+	@Test
+	void aGroupCanComeFromDns() throws Exception {
+		StickyGateway.Answer first = one.get("/dns/whoami", null);
+		assertThat(first.body()).isEqualTo("a");
+		assertThat(one.ws("/dns/ws/whoami", first.cookie(COOKIE)).body()).isEqualTo("a");
+	}
+
+	@Test
+	void theCookieIsSecureWhenTheClientCameOverTls() {
+		StickyGateway.Answer answer = WsClient.client()
+			.headers((headers) -> headers.set("X-Forwarded-Proto", "https"))
+			.get()
+			.uri(one.url("http", "/chat/whoami"))
+			.responseSingle((response, body) -> body.asString()
+				.map((text) -> new StickyGateway.Answer(response.status().code(), text,
+						response.responseHeaders().getAll("Set-Cookie"))))
+			.block(WsClient.TIMEOUT);
+		assertThat(answer.setCookie(COOKIE)).contains("Secure").contains("HttpOnly");
+	}
+
+	@Test
+	void thirtyNewSessionsSpreadEvenlyOverThreeInstances() throws Exception {
+		awaitNoTunnels(one);
+		List<WsClient> open = new ArrayList<>();
+		Map<String, Integer> perInstance = new HashMap<>();
+		try {
+			for (int i = 0; i < 30; i++) {
+				WsClient client = one.connect("/chat/ws/whoami", null);
+				open.add(client);
+				perInstance.merge(client.nextText(), 1, Integer::sum);
+			}
+		}
+		finally {
+			open.forEach(WsClient::close);
+		}
+		assertThat(perInstance).containsOnly(Map.entry("a", 10), Map.entry("b", 10), Map.entry("c", 10));
+		awaitNoTunnels(one);
+		Map<String, Integer> http = new HashMap<>();
+		for (int i = 0; i < 30; i++) {
+			http.merge(one.get("/chat/whoami", null).body(), 1, Integer::sum);
+		}
+		assertThat(http).containsOnly(Map.entry("a", 10), Map.entry("b", 10), Map.entry("c", 10));
+	}
+
+	@Test
+	void plainHttpAndWebSocketShareOneSession() throws Exception {
+		StickyGateway.Answer first = one.get("/chat/whoami", null);
+		assertThat(first.status()).isEqualTo(200);
+		String cookie = first.cookie(COOKIE);
+		assertThat(cookie).isNotNull();
+		for (int i = 0; i < 5; i++) {
+			assertThat(one.ws("/chat/ws/whoami", cookie).body()).isEqualTo(first.body());
+			assertThat(one.get("/chat/whoami", cookie).body()).isEqualTo(first.body());
+		}
+	}
+
+	@Test
+	void twoGatewaysRouteOneSessionIdentically() throws Exception {
+		for (StickyGateway start : List.of(one, two, one, two, one, two)) {
+			StickyGateway.Answer first = start.ws("/chat/ws/whoami", null);
+			String cookie = first.cookie(COOKIE);
+			for (int i = 0; i < 10; i++) {
+				StickyGateway gateway = (i % 2 == 0) ? two : one;
+				assertThat(gateway.ws("/chat/ws/whoami", cookie).body()).isEqualTo(first.body());
+				assertThat(gateway.get("/chat/whoami", cookie).body()).isEqualTo(first.body());
+			}
+		}
+	}
+
+	@Test
+	void aForgedOrTamperedCookieIsANewSession() throws Exception {
+		StickyGateway.Answer first = one.get("/chat/whoami", null);
+		String cookie = first.cookie(COOKIE);
+		String value = cookie.substring(COOKIE.length() + 1);
+		String tampered = COOKIE + "=" + value.substring(0, 5) + (value.charAt(5) == 'A' ? 'B' : 'A') + value.substring(6);
+		String forged = COOKIE + "=" + value.substring(0, 23) + "AAAAAAAAAAAAAAAAAAAAAA";
+		String garbage = COOKIE + "=127.0.0.1:" + chat.get(0).port();
+		double rejectedBefore = one.meter(StickyMetrics.DECISIONS, "route", "chat", "decision", "rejected_cookie");
+		for (String bad : List.of(tampered, forged, garbage)) {
+			StickyGateway.Answer answer = one.get("/chat/whoami", bad);
+			assertThat(answer.status()).isEqualTo(200);
+			assertThat(answer.cookie(COOKIE)).as("a new session for " + bad).isNotNull().isNotEqualTo(cookie);
+		}
+		assertThat(one.meter(StickyMetrics.DECISIONS, "route", "chat", "decision", "rejected_cookie"))
+			.isEqualTo(rejectedBefore + 3);
+	}
+
+	@Test
+	void aKilledInstanceLosesItsSessionsToAHealthyOneWithTheCookieUpdated() throws Exception {
+		StickyGateway.Answer first = one.ws("/pair/ws/whoami", null);
+		String cookie = first.cookie(COOKIE);
+		TestBackend pinned = pair.stream().filter((b) -> b.name.equals(first.body())).findFirst().orElseThrow();
+		TestBackend other = pair.stream().filter((b) -> b != pinned).findFirst().orElseThrow();
+		// A second session on the same instance, for plain HTTP through the gateway that never saw it fail.
+		String httpCookie = null;
+		for (int i = 0; i < 4 && httpCookie == null; i++) {
+			StickyGateway.Answer answer = two.get("/pair/whoami", null);
+			httpCookie = answer.body().equals(pinned.name) ? answer.cookie(COOKIE) : null;
+		}
+		assertThat(httpCookie).isNotNull();
+		pinned.kill();
+		StickyGateway.Answer movedHttp = two.get("/pair/whoami", httpCookie);
+		assertThat(movedHttp.status()).isEqualTo(200);
+		assertThat(movedHttp.body()).isEqualTo(other.name);
+		assertThat(movedHttp.setCookie(COOKIE)).isNotNull();
+		assertThat(one.get("/pair/whoami", httpCookie).body()).isEqualTo(other.name);
+		long start = System.nanoTime();
+		StickyGateway.Answer moved = one.ws("/pair/ws/whoami", cookie);
+		long reassignMillis = (System.nanoTime() - start) / 1_000_000;
+		assertThat(moved.body()).isEqualTo(other.name);
+		assertThat(moved.setCookie(COOKIE)).as("the cookie is sent again with the reassignment").isNotNull();
+		assertThat(one.meter(StickyMetrics.DECISIONS, "route", "pair", "decision", "reassigned")).isGreaterThanOrEqualTo(1);
+		// The other gateway never saw the instance fail: Redis tells it where the session went.
+		for (int i = 0; i < 5; i++) {
+			assertThat(two.get("/pair/whoami", cookie).body()).isEqualTo(other.name);
+			assertThat(two.ws("/pair/ws/whoami", cookie).body()).isEqualTo(other.name);
+		}
+		System.out.println("Reassignment handshake after the pinned instance died: " + reassignMillis + " ms");
+	}
+
+	@Test
+	void keysLearnedFromTheBackendKeepCookielessClientsSticky() throws Exception {
+		for (int session = 0; session < 6; session++) {
+			StickyGateway.Answer first = one.get("/learn/whoami?setio", null);
+			String io = first.cookie("io");
+			assertThat(io).as("the backend set its own session cookie").isNotNull();
+			String sid = io.substring(3);
+			for (int i = 0; i < 6; i++) {
+				StickyGateway gateway = (i % 2 == 0) ? two : one;
+				assertThat(gateway.get("/learn/whoami?sid=" + sid, null).body()).isEqualTo(first.body());
+				assertThat(gateway.get("/learn/whoami", io).body()).isEqualTo(first.body());
+				assertThat(gateway.ws("/learn/ws/whoami?sid=" + sid, null).body()).isEqualTo(first.body());
+			}
+		}
+	}
+
+	@Test
+	void withoutRedisNoHandshakeFailsAndBothGatewaysAgreeUntilRedisIsBack() throws Exception {
+		List<String> cookies = new ArrayList<>();
+		for (int i = 0; i < 6; i++) {
+			cookies.add(one.ws("/chat/ws/whoami", null).cookie(COOKIE));
+		}
+		redis.stop();
+		try {
+			long start = System.nanoTime();
+			one.get("/chat/whoami", cookies.get(0));
+			long firstMillis = (System.nanoTime() - start) / 1_000_000;
+			int handshakes = 0;
+			for (String cookie : cookies) {
+				String onOne = one.ws("/chat/ws/whoami", cookie).body();
+				String onTwo = two.ws("/chat/ws/whoami", cookie).body();
+				assertThat(onTwo).isEqualTo(onOne);
+				assertThat(two.get("/chat/whoami", cookie).body()).isEqualTo(onOne);
+				handshakes += 2;
+			}
+			for (int i = 0; i < 6; i++) {
+				StickyGateway.Answer fresh = two.ws("/chat/ws/whoami", null);
+				assertThat(one.ws("/chat/ws/whoami", fresh.cookie(COOKIE)).body()).isEqualTo(fresh.body());
+				handshakes += 2;
+			}
+			assertThat(handshakes).isEqualTo(24);
+			assertThat(one.meter(StickyMetrics.REDIS_DEGRADED)).isEqualTo(1);
+			assertThat(two.meter(StickyMetrics.REDIS_DEGRADED)).isEqualTo(1);
+			assertThat(one.meter(StickyMetrics.DECISIONS, "route", "chat", "decision", "fallback")).isGreaterThan(0);
+			assertThat(one.meter(StickyMetrics.REDIS_ERRORS, "operation", "get")).isGreaterThan(0);
+			StickyGateway.Answer readiness = one.get("/actuator/health/readiness", null);
+			assertThat(readiness.status()).isEqualTo(200);
+			System.out.println("First request after Redis stopped: " + firstMillis + " ms");
+		}
+		finally {
+			redis = newRedis();
+			redis.start();
+		}
+		long back = System.nanoTime();
+		StickyGateway.await("both gateways use Redis again", LIMIT,
+				() -> one.meter(StickyMetrics.REDIS_DEGRADED) == 0 && two.meter(StickyMetrics.REDIS_DEGRADED) == 0);
+		System.out.println("Back on Redis after restart within " + (System.nanoTime() - back) / 1_000_000 + " ms");
+		String cookie = cookies.get(0);
+		String where = one.get("/chat/whoami", cookie).body();
+		assertThat(two.get("/chat/whoami", cookie).body()).isEqualTo(where);
+		ReactiveStringRedisTemplate template = one.bean(ReactiveStringRedisTemplate.class);
+		String id = cookie.substring(COOKIE.length() + 1, COOKIE.length() + 1 + 22);
+		assertThat(template.opsForValue().get("switchboard:sticky:chat:s:" + id).block(WsClient.TIMEOUT))
+			.as("the session is recorded in Redis again")
+			.isEqualTo("127.0.0.1:" + chat.stream().filter((b) -> b.name.equals(where)).findFirst().orElseThrow().port());
+	}
+
+	@Test
+	void aDrainedInstanceClosesItsTunnelsWith1001AndItsSessionsMoveOnEveryGateway() throws Exception {
+		awaitNoTunnels(one);
+		awaitNoTunnels(two);
+		List<WsClient> clients = new ArrayList<>();
+		List<String> cookies = new ArrayList<>();
+		List<String> names = new ArrayList<>();
+		List<StickyGateway> via = new ArrayList<>();
+		try {
+			for (StickyGateway gateway : List.of(one, one, one, one, two, two, two, two)) {
+				StickyGateway.Answer session = gateway.get("/drain/whoami", null);
+				WsClient client = gateway.connect("/drain/ws/whoami", session.cookie(COOKIE));
+				names.add(client.nextText());
+				clients.add(client);
+				cookies.add(session.cookie(COOKIE));
+				via.add(gateway);
+			}
+			TestBackend drained = drainable.get(0);
+			TestBackend kept = drainable.get(1);
+			assertThat(names).contains(drained.name, kept.name);
+			String instance = "127.0.0.1:" + drained.port();
+			StickyGateway.Answer listed = one.get("/actuator/sticky", null);
+			assertThat(listed.status()).isEqualTo(200);
+			assertThat(listed.body()).contains("\"route\":\"drain\"").contains("\"instance\":\"" + instance + "\"")
+				.contains("\"openTunnels\":2");
+			StickyGateway.Answer drain = post(one, "/actuator/sticky",
+					"{\"instance\":\"" + instance + "\",\"draining\":true,\"graceSeconds\":1}");
+			assertThat(drain.status()).isEqualTo(200);
+			for (int i = 0; i < 4; i++) {
+				// New sessions avoid it at once; the open tunnels stay for the grace period.
+				assertThat(one.get("/drain/whoami", null).body()).isEqualTo(kept.name);
+			}
+			// The other gateway follows through Redis within drain-sync-interval (1s).
+			StickyGateway.await("the other gateway avoids the drained instance", LIMIT,
+					() -> two.get("/drain/whoami", null).body().equals(kept.name)
+							&& two.get("/drain/whoami", null).body().equals(kept.name));
+			for (int i = 0; i < clients.size(); i++) {
+				WsClient client = clients.get(i);
+				if (names.get(i).equals(drained.name)) {
+					WebSocketCloseStatus status = client.awaitClose();
+					assertThat(status.code()).isEqualTo(1001);
+					assertThat(status.reasonText()).isEqualTo("backend draining");
+					assertThat(via.get(i).ws("/drain/ws/whoami", cookies.get(i)).body()).isEqualTo(kept.name);
+				}
+				else {
+					assertThat(client.isOpen()).isTrue();
+				}
+			}
+			assertThat(two.get("/actuator/sticky", null).body()).contains("\"draining\":true");
+			post(one, "/actuator/sticky", "{\"instance\":\"" + instance + "\",\"draining\":false}");
+			StickyGateway.await("the other gateway ends the drain too", LIMIT,
+					() -> !two.get("/actuator/sticky", null).body().contains("\"draining\":true"));
+		}
+		finally {
+			clients.forEach(WsClient::close);
+		}
+	}
+
+	static StickyGateway.Answer post(StickyGateway gateway, String path, String json) {
+		return WsClient.client()
+			.headers((headers) -> headers.set("Content-Type", "application/json"))
+			.post()
+			.uri(gateway.url("http", path))
+			.send(reactor.netty.ByteBufFlux.fromString(reactor.core.publisher.Mono.just(json)))
+			.responseSingle((response, body) -> body.asString()
+				.defaultIfEmpty("")
+				.map((text) -> new StickyGateway.Answer(response.status().code(), text, List.of())))
+			.block(WsClient.TIMEOUT);
+	}
+
+	static void awaitNoTunnels(StickyGateway gateway) throws InterruptedException {
+		TunnelRegistry registry = gateway.bean(TunnelRegistry.class);
+		StickyGateway.await("no open tunnels", LIMIT, () -> registry.openCount() == 0);
+	}
+
+	static RedisServer newRedis() throws IOException {
+		return RedisServer.newRedisServer().port(redisPort).bind("127.0.0.1").setting("save \"\"").build();
+	}
+
+	static int[] ports(List<TestBackend> backends) {
+		return backends.stream().mapToInt(TestBackend::port).toArray();
+	}
+
+	static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+	}
+
+}
