@@ -30,10 +30,14 @@ final class StickyGateway implements AutoCloseable {
 
 	final int port;
 
+	/** Actuator lives on its own port (random in tests). */
+	final int managementPort;
+
 	StickyGateway(List<String> args) {
 		this.context = new SpringApplicationBuilder(SwitchboardApplication.class, PrivateLoops.class)
 			.run(args.toArray(String[]::new));
 		this.port = ((WebServerApplicationContext) this.context).getWebServer().getPort();
+		this.managementPort = this.context.getEnvironment().getRequiredProperty("local.management.port", Integer.class);
 	}
 
 	/** Command-line properties of a sticky route over a named group of instances. */
@@ -56,7 +60,7 @@ final class StickyGateway implements AutoCloseable {
 	}
 
 	String url(String scheme, String path) {
-		return scheme + "://127.0.0.1:" + this.port + path;
+		return scheme + "://127.0.0.1:" + (path.startsWith("/actuator/") ? this.managementPort : this.port) + path;
 	}
 
 	/** A plain HTTP GET with an optional Cookie header. */
