@@ -26,11 +26,11 @@ import dev.switchboard.support.WsClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The idle-timeout policy on real sockets with short timings: heartbeats every 300 ms (200 ms to
+ * The idle-timeout policy on real sockets with short timings: heartbeats every 300 ms (250 ms to
  * answer), idle timeout 2 s, and HTTP timeouts far shorter that must never touch a tunnel.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "switchboard.heartbeat-interval=300ms", "switchboard.heartbeat-timeout=200ms",
+		properties = { "switchboard.heartbeat-interval=300ms", "switchboard.heartbeat-timeout=250ms",
 				"switchboard.idle-timeout=2s", "switchboard.client-header-timeout=1s",
 				"spring.cloud.gateway.server.webflux.httpclient.response-timeout=200ms", "server.netty.idle-timeout=200ms" })
 class IdlePolicyTest {
@@ -50,7 +50,7 @@ class IdlePolicyTest {
 
 	static final Duration IDLE = Duration.ofSeconds(2);
 
-	static final Duration DETECTION_BOUND = Duration.ofMillis(300 + 200);
+	static final Duration DETECTION_BOUND = Duration.ofMillis(300 + 250);
 
 	@LocalServerPort
 	int port;
@@ -141,7 +141,7 @@ class IdlePolicyTest {
 			assertThat(status.code()).isEqualTo(1011);
 			assertThat(status.reasonText()).isEqualTo("backend not responding");
 			assertThat(elapsed).isLessThan(DETECTION_BOUND.plusMillis(400));
-			System.out.println("dead backend detected after " + elapsed.toMillis() + " ms (interval 300 + timeout 200)");
+			System.out.println("dead backend detected after " + elapsed.toMillis() + " ms (interval 300 + timeout 250)");
 		}
 	}
 
