@@ -74,6 +74,7 @@ final class CpuMeter {
         long idle = b.machine[1] - a.machine[1];
         if (total > 0) {
             r.put("busy_pct", 100.0 * (total - idle) / total);
+            r.put("cpu_machine_s", (total - idle) / (double) clkTck);
         }
     }
 

@@ -110,6 +110,8 @@ final class Report {
         m.add(new Metric(lat, "Echo round trip p99.9", "us", "latency", key("lat_p999_us", 1), Goal.NONE, 0, "", ALL));
         m.add(new Metric(lat, "Echo round trip max", "us", "latency", key("lat_max_us", 1), Goal.NONE, 0, "", ALL));
         m.add(new Metric(lat, "Messages lost (not echoed within 5 s)", "msgs", "latency", key("lost", 1), Goal.NONE, 0, "", ALL));
+        m.add(new Metric(lat, "Load generator's own send lag p99 (already inside the latencies above)", "us", "latency",
+                key("sendlag_p99_us", 1), Goal.NONE, 0, "", ALL));
         m.add(new Metric(lat, "Proxy CPU per message at " + p("p_lat_rate", "5,000") + " msg/s", "us", "latency", perUnit("cpu_proxy_s", "received", 1e6), Goal.NONE, 0, "", PROXIES));
         String thr = "3. Echo throughput, 64 B, " + p("p_thr_conns", "50") + " connections x " + p("p_thr_inflight", "16") + " in flight";
         m.add(new Metric(thr, "Echo throughput", "msg/s", "throughput", key("msgs_per_s", 1), Goal.RATIO_GE, 1.0, ">= 1.0x nginx", ALL));
@@ -220,7 +222,8 @@ final class Report {
             {"date", "Date"}, {"cpu_model", "CPU"}, {"nproc", "nproc"}, {"mem_total", "Memory"}, {"kernel", "Kernel"},
             {"java_tools", "Java (load generator, echo backend)"}, {"java_sb", "Java (Switchboard)"}, {"sb_jvm_opts", "Switchboard JVM options"},
             {"sb_jar", "Switchboard jar"}, {"git_rev", "Git revision"}, {"nginx_version", "nginx"}, {"nginx_workers", "nginx worker_processes"},
-            {"netty", "Load generator / backend"}, {"reps", "Repetitions"}, {"durations", "Durations"}, {"total_s", "Total run time"},
+            {"netty", "Load generator / backend"}, {"reps", "Repetitions"}, {"durations", "Durations"},
+            {"background_busy", "Machine load before the run"}, {"quiet_wait", "Waiting for quiet"}, {"retries", "Disturbed windows"}, {"total_s", "Total run time"},
         };
         for (String[] mr : metaRows) {
             if (meta.containsKey(mr[0])) {
@@ -359,10 +362,11 @@ final class Report {
     private void renderCpu(StringBuilder sb) {
         sb.append("\n## CPU use during the measured windows (% of one core; ").append(meta.getOrDefault("nproc", "?"))
                 .append(" cores = ").append(meta.containsKey("nproc") ? Integer.parseInt(meta.get("nproc")) * 100 : "?").append("%)\n\n");
-        sb.append("Medians over the repetitions. The load generator is not the bottleneck if it stays well below 100% per "
-                + "event-loop thread and the machine is not pegged while it waits; on a 2-core machine the load generator, "
-                + "the backend and the proxy share the cores, so compare legs with this in mind.\n\n");
-        sb.append("| Workload | Leg | Load generator | Echo backend | Proxy | Machine busy |\n|---|---|---|---|---|---|\n");
+        sb.append("Medians over the repetitions. On a 2-core machine the load generator, the echo backend and the proxy "
+                + "share the cores, so when the machine is busy the figures are CPU-bound for all three: compare legs with "
+                + "this in mind. \"Other processes\" is the machine's busy CPU time minus these three (kernel threads, "
+                + "anything else running): when it is more than a few %, the run was disturbed and its figures are noisy.\n\n");
+        sb.append("| Workload | Leg | Load generator | Echo backend | Proxy | Other processes | Machine busy |\n|---|---|---|---|---|---|---|\n");
         for (String w : new String[] {"handshake", "latency", "throughput", "large"}) {
             for (String leg : new String[] {DIRECT, NGINX, SB, SBM}) {
                 Stat lg = stat(new Metric("", "", "", w, pct("cpu_lg_s"), Goal.NONE, 0, "", ALL), leg);
@@ -372,9 +376,22 @@ final class Report {
                 Stat be = stat(new Metric("", "", "", w, pct("cpu_backend_s"), Goal.NONE, 0, "", ALL), leg);
                 Stat px = stat(new Metric("", "", "", w, pct("cpu_proxy_s"), Goal.NONE, 0, "", ALL), leg);
                 Stat busy = stat(new Metric("", "", "", w, key("busy_pct", 1), Goal.NONE, 0, "", ALL), leg);
+                Stat other = stat(new Metric("", "", "", w, r -> {
+                    Double m = d(r, "cpu_machine_s");
+                    Double wall = d(r, "wall_s");
+                    if (m == null || wall == null || wall <= 0) {
+                        return null;
+                    }
+                    double rest = m;
+                    for (String k : new String[] {"cpu_lg_s", "cpu_backend_s", "cpu_proxy_s"}) {
+                        Double v = d(r, k);
+                        rest -= v == null ? 0 : v;
+                    }
+                    return Math.max(0, 100 * rest / wall);
+                }, Goal.NONE, 0, "", ALL), leg);
                 sb.append("| ").append(w).append(" | ").append(leg).append(" | ").append(pctCell(lg)).append(" | ")
                         .append(pctCell(be)).append(" | ").append(DIRECT.equals(leg) ? "-" : pctCell(px)).append(" | ")
-                        .append(pctCell(busy)).append(" |\n");
+                        .append(pctCell(other)).append(" | ").append(pctCell(busy)).append(" |\n");
             }
         }
     }
@@ -472,7 +489,10 @@ final class Report {
     List<String> brokenLegs() {
         Map<String, Boolean> okByLegWorkload = new LinkedHashMap<>();
         for (Map<String, String> r : rows) {
-            String k = r.getOrDefault("leg", "?") + "/" + r.getOrDefault("workload", "?") + (r.containsKey("kind") ? "/" + r.get("kind") : "");
+            if (r.containsKey("kind")) {
+                continue; // the JIT warm-up figure is informational: a slow start is not a broken leg
+            }
+            String k = r.getOrDefault("leg", "?") + "/" + r.getOrDefault("workload", "?");
             okByLegWorkload.merge(k, "1".equals(r.get("ok")), Boolean::logicalOr);
         }
         List<String> broken = new ArrayList<>();

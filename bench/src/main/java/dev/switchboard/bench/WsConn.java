@@ -207,11 +207,17 @@ final class WsConn extends ChannelInboundHandlerAdapter {
             return "handshake refused: " + status;
         }
         String accept = null;
-        for (String line : head.split("\r\n")) {
-            int c = line.indexOf(':');
-            if (c > 0 && line.substring(0, c).trim().equalsIgnoreCase("sec-websocket-accept")) {
-                accept = line.substring(c + 1).trim();
+        for (int pos = eol + 2; eol > 0 && pos < head.length(); ) {
+            int end = head.indexOf("\r\n", pos);
+            if (end < 0) {
+                end = head.length();
             }
+            int c = head.indexOf(':', pos);
+            if (c > pos && c < end && head.regionMatches(true, pos, "sec-websocket-accept", 0, c - pos)
+                    && c - pos == "sec-websocket-accept".length()) {
+                accept = head.substring(c + 1, end).trim();
+            }
+            pos = end + 2;
         }
         if (!expectedAccept.equals(accept)) {
             return "bad Sec-WebSocket-Accept: " + accept;
