@@ -84,8 +84,7 @@ public class RouteSettingsResolver {
 	 * @throws InvalidRouteSettingsException naming the route and the property when a value is unusable
 	 */
 	public TunnelSettings resolve(String routeId, Map<String, Object> metadata) {
-		Map<String, Object> overrides = new LinkedHashMap<>();
-		flatten("", metadata, overrides);
+		Map<String, Object> overrides = RouteMetadata.flatten(metadata);
 		// switchboard.sticky.* belongs to sticky routing, which binds and checks it itself.
 		overrides.keySet().removeIf((key) -> !key.startsWith(PREFIX + ".") || key.startsWith(PREFIX + ".sticky."));
 		if (overrides.isEmpty()) {
@@ -140,20 +139,6 @@ public class RouteSettingsResolver {
 		Throwable cause = ex.getCause();
 		String property = ex.getName() != null ? "metadata." + ex.getName() : "metadata.switchboard";
 		return property + ": " + (cause != null ? cause.getMessage() : ex.getMessage());
-	}
-
-	/** YAML metadata arrives as nested maps; the binder wants dotted keys. */
-	@SuppressWarnings("unchecked")
-	private static void flatten(String prefix, Map<String, Object> source, Map<String, Object> target) {
-		for (Map.Entry<String, Object> entry : source.entrySet()) {
-			String key = prefix.isEmpty() ? entry.getKey() : prefix + "." + entry.getKey();
-			if (entry.getValue() instanceof Map<?, ?> nested) {
-				flatten(key, (Map<String, Object>) nested, target);
-			}
-			else {
-				target.put(key, entry.getValue());
-			}
-		}
 	}
 
 	private record Cached(Map<String, Object> metadata, TunnelSettings settings) {

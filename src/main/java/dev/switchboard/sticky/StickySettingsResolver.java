@@ -15,6 +15,7 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
 import org.springframework.cloud.gateway.route.Route;
 
 import dev.switchboard.config.InvalidRouteSettingsException;
+import dev.switchboard.config.RouteMetadata;
 
 /**
  * Resolves a route's {@link StickySettings}: its {@code metadata.switchboard.sticky.*} bound over the
@@ -66,8 +67,7 @@ class StickySettingsResolver {
 	 * @throws InvalidRouteSettingsException naming the route and the key when a value is unusable
 	 */
 	StickySettings resolve(String routeId, Map<String, Object> metadata) {
-		Map<String, Object> overrides = new LinkedHashMap<>();
-		flatten("", metadata, overrides);
+		Map<String, Object> overrides = RouteMetadata.flatten(metadata);
 		overrides.keySet().removeIf((key) -> !key.startsWith(PREFIX + "."));
 		StickySettings settings = this.defaults;
 		if (!overrides.isEmpty()) {
@@ -101,19 +101,6 @@ class StickySettingsResolver {
 			// Browsers drop SameSite=None cookies without Secure: say so rather than lose every session.
 			org.apache.commons.logging.LogFactory.getLog(StickySettingsResolver.class)
 				.info("Route '" + routeId + "': SameSite=None cookies are only kept by browsers over TLS (Secure)");
-		}
-	}
-
-	@SuppressWarnings("unchecked")
-	private static void flatten(String prefix, Map<String, Object> source, Map<String, Object> target) {
-		for (Map.Entry<String, Object> entry : source.entrySet()) {
-			String key = prefix.isEmpty() ? entry.getKey() : prefix + "." + entry.getKey();
-			if (entry.getValue() instanceof Map<?, ?> nested) {
-				flatten(key, (Map<String, Object>) nested, target);
-			}
-			else {
-				target.put(key, entry.getValue());
-			}
 		}
 	}
 
