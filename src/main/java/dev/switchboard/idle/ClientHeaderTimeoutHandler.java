@@ -19,6 +19,9 @@ import org.apache.commons.logging.LogFactory;
  */
 public class ClientHeaderTimeoutHandler extends ChannelDuplexHandler {
 
+	/** Its name in the pipeline; the tunnel removes it by this name should it still be there. */
+	public static final String NAME = "switchboard.clientHeaderTimeout";
+
 	private static final Log logger = LogFactory.getLog(ClientHeaderTimeoutHandler.class);
 
 	private final long timeoutMillis;

@@ -15,15 +15,13 @@ import dev.switchboard.config.SwitchboardProperties;
 @Configuration(proxyBeanMethods = false)
 class IdleConfiguration {
 
-	static final String HANDLER_NAME = "switchboard.clientHeaderTimeout";
-
 	@Bean
 	NettyServerCustomizer switchboardClientHeaderTimeout(SwitchboardProperties properties) {
 		long timeoutMillis = properties.getClientHeaderTimeout().toMillis();
 		// At channel initialisation, once Reactor Netty has put its HTTP codec in and before any byte is read.
 		return (server) -> server.doOnChannelInit((observer, channel, remoteAddress) -> {
 			if (timeoutMillis > 0 && channel.pipeline().get(NettyPipeline.HttpCodec) != null) {
-				channel.pipeline().addBefore(NettyPipeline.HttpCodec, HANDLER_NAME,
+				channel.pipeline().addBefore(NettyPipeline.HttpCodec, ClientHeaderTimeoutHandler.NAME,
 						new ClientHeaderTimeoutHandler(timeoutMillis));
 			}
 		});

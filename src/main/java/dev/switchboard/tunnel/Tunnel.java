@@ -123,18 +123,6 @@ public final class Tunnel {
 		return this.origin;
 	}
 
-	public Channel clientChannel() {
-		return this.client.ctx.channel();
-	}
-
-	public Channel backendChannel() {
-		return this.backend.ctx.channel();
-	}
-
-	public long openedAtNanos() {
-		return this.openedAtNanos;
-	}
-
 	/** Ends the tunnel from the gateway's side: both peers get a close frame with this code. */
 	public void close(GatewayCloseReason reason) {
 		Channel channel = this.client.ctx.channel();

@@ -40,10 +40,6 @@ public class TunnelRegistry implements TunnelListener, SmartLifecycle {
 		return this.open.size();
 	}
 
-	public Set<Tunnel> openTunnels() {
-		return Set.copyOf(this.open);
-	}
-
 	@Override
 	public void onOpen(Tunnel tunnel) {
 		this.open.add(tunnel);

@@ -7,6 +7,8 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
 import reactor.netty.NettyPipeline;
 
+import dev.switchboard.idle.ClientHeaderTimeoutHandler;
+
 /**
  * Makes the client's connection one end of a tunnel: the tunnel's handler goes in front of Reactor
  * Netty's HTTP codec and the HTTP handlers leave, so no HTTP codec, timeout or keep-alive logic ever
@@ -20,7 +22,7 @@ final class ClientTakeover {
 	/** Reactor Netty's HTTP handlers (and ours), which have nothing left to do once the connection is a tunnel. */
 	private static final List<String> HTTP_HANDLERS = List.of(NettyPipeline.HttpTrafficHandler,
 			NettyPipeline.AccessLogHandler, NettyPipeline.HttpMetricsHandler, NettyPipeline.CompressionHandler,
-			NettyPipeline.IdleTimeoutHandler, NettyPipeline.ReadTimeoutHandler, "switchboard.clientHeaderTimeout",
+			NettyPipeline.IdleTimeoutHandler, NettyPipeline.ReadTimeoutHandler, ClientHeaderTimeoutHandler.NAME,
 			NettyPipeline.HttpCodec);
 
 	private ClientTakeover() {

@@ -59,10 +59,6 @@ public final class PrometheusScrape {
 		return sum;
 	}
 
-	public boolean has(String name) {
-		return this.samples.stream().anyMatch((sample) -> sample.name.equals(name));
-	}
-
 	public List<String> names() {
 		return this.samples.stream().map(Sample::name).distinct().toList();
 	}

@@ -1,6 +1,5 @@
 package dev.switchboard.support;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -237,10 +236,6 @@ public final class TestBackend implements AutoCloseable {
 	@Override
 	public void close() {
 		this.server.disposeNow(Duration.ofSeconds(5));
-	}
-
-	static String text(WebSocketFrame frame) {
-		return frame.content().toString(StandardCharsets.UTF_8);
 	}
 
 }
