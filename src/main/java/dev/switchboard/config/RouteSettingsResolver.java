@@ -70,10 +70,11 @@ public class RouteSettingsResolver {
 		if (route == null) {
 			return this.defaults;
 		}
-		Map<String, Object> metadata = route.getMetadata();
+		// Keyed on the Route instance: the gateway's route cache hands out the same instance until routes
+		// are refreshed. (Route.getMetadata() wraps the map anew on every call, so it can't be the key.)
 		Cached cached = this.cache.get(route.getId());
-		if (cached == null || cached.metadata != metadata) {
-			cached = new Cached(metadata, resolve(route.getId(), metadata));
+		if (cached == null || cached.route != route) {
+			cached = new Cached(route, resolve(route.getId(), route.getMetadata()));
 			this.cache.put(route.getId(), cached);
 		}
 		return cached.settings;
@@ -141,7 +142,7 @@ public class RouteSettingsResolver {
 		return property + ": " + (cause != null ? cause.getMessage() : ex.getMessage());
 	}
 
-	private record Cached(Map<String, Object> metadata, TunnelSettings settings) {
+	private record Cached(Route route, TunnelSettings settings) {
 	}
 
 }

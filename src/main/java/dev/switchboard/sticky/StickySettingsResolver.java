@@ -53,10 +53,11 @@ class StickySettingsResolver {
 		if (route == null) {
 			return null;
 		}
-		Map<String, Object> metadata = route.getMetadata();
+		// Keyed on the Route instance: the gateway's route cache hands out the same instance until routes
+		// are refreshed. (Route.getMetadata() wraps the map anew on every call, so it can't be the key.)
 		Cached cached = this.cache.get(route.getId());
-		if (cached == null || cached.metadata != metadata) {
-			cached = new Cached(metadata, resolve(route.getId(), metadata));
+		if (cached == null || cached.route != route) {
+			cached = new Cached(route, resolve(route.getId(), route.getMetadata()));
 			this.cache.put(route.getId(), cached);
 		}
 		return cached.settings.enabled() ? cached.settings : null;
@@ -104,7 +105,7 @@ class StickySettingsResolver {
 		}
 	}
 
-	private record Cached(Map<String, Object> metadata, StickySettings settings) {
+	private record Cached(Route route, StickySettings settings) {
 	}
 
 }
