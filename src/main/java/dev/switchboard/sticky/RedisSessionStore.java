@@ -8,6 +8,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import io.lettuce.core.RedisCommandTimeoutException;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.Disposable;
@@ -112,8 +113,8 @@ class RedisSessionStore implements SessionStore, DisposableBean {
 	private <T> Mono<T> timed(String operation, Mono<T> command) {
 		return Mono.defer(() -> {
 			long start = System.nanoTime();
-			return command.timeout(this.timeout)
-				.doOnTerminate(() -> this.metrics.redisLatency(operation, System.nanoTime() - start));
+			// No timeout() here: Lettuce expires the command after the same timeout (StickyConfiguration).
+			return command.doOnTerminate(() -> this.metrics.redisLatency(operation, System.nanoTime() - start));
 		});
 	}
 
@@ -123,7 +124,8 @@ class RedisSessionStore implements SessionStore, DisposableBean {
 			synchronized (this) {
 				if (!this.degraded) {
 					this.degraded = true;
-					String why = (ex instanceof TimeoutException) ? "no answer within " + this.timeout.toMillis() + "ms"
+					String why = (ex instanceof TimeoutException || ex instanceof RedisCommandTimeoutException)
+							? "no answer within " + this.timeout.toMillis() + "ms"
 							: String.valueOf(ex.getMessage());
 					logger.warn("Redis unavailable for sticky routing (" + operation + ": " + why
 							+ "); routing sessions by rendezvous hashing until it answers again");

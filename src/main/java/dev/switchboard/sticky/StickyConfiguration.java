@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.resource.Delay;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -121,11 +122,14 @@ class StickyConfiguration {
 
 	/**
 	 * Lettuce refuses commands at once while disconnected (instead of queueing them until a timeout), so a
-	 * Redis outage is noticed by the first command and costs no request a wait.
+	 * Redis outage is noticed by the first command and costs no request a wait; and it expires a command
+	 * Redis does not answer after {@code switchboard.sticky.redis.timeout} on its own timer wheel, which
+	 * costs a handshake far less than a Reactor {@code timeout()} (a task on a shared scheduler per command).
 	 */
 	@Bean
-	LettuceClientOptionsBuilderCustomizer switchboardStickyLettuceOptions() {
-		return (options) -> options.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
+	LettuceClientOptionsBuilderCustomizer switchboardStickyLettuceOptions(StickyProperties properties) {
+		return (options) -> options.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+			.timeoutOptions(TimeoutOptions.builder().fixedTimeout(properties.getRedis().getTimeout()).build());
 	}
 
 	/** Reconnects to a returning Redis within {@code max-reconnect-delay} (Lettuce's default waits up to 30 s). */

@@ -183,7 +183,7 @@ public class StickyProperties {
 
 	public static class Redis {
 
-		/** Longest wait for one Redis command; past it the request is routed without Redis (rendezvous hashing). */
+		/** Longest wait for one Redis command; past it the request is routed without Redis (rendezvous hashing). Lettuce's command timeout. */
 		@NotNull
 		private Duration timeout = Duration.ofMillis(500);
 

@@ -304,6 +304,41 @@ class StickyRoutingTest {
 			.isEqualTo("127.0.0.1:" + chat.stream().filter((b) -> b.name.equals(where)).findFirst().orElseThrow().port());
 	}
 
+	/**
+	 * A Redis that is up but does not answer (CLIENT PAUSE: what a stalled or overloaded Redis looks like)
+	 * costs a request at most {@code redis.timeout} (500 ms), never the pause, and routing comes back.
+	 */
+	@Test
+	void aRedisThatStopsAnsweringDelaysARequestByTheTimeoutOnly() throws Exception {
+		String cookie = one.ws("/chat/ws/whoami", null).cookie(COOKIE);
+		String where = one.get("/chat/whoami", cookie).body();
+		double errorsBefore = one.meter(StickyMetrics.REDIS_ERRORS, "operation", "get");
+		pauseRedis(Duration.ofSeconds(5));
+		long start = System.nanoTime();
+		StickyGateway.Answer answer = one.ws("/chat/ws/whoami", cookie);
+		long millis = (System.nanoTime() - start) / 1_000_000;
+		assertThat(answer.body()).as("routed by rendezvous hashing while Redis is silent").isNotNull();
+		assertThat(millis).as("the handshake waited for the timeout, not for Redis").isLessThan(2500);
+		assertThat(one.meter(StickyMetrics.REDIS_ERRORS, "operation", "get")).isGreaterThan(errorsBefore);
+		assertThat(one.meter(StickyMetrics.REDIS_DEGRADED)).isEqualTo(1);
+		System.out.println("Handshake while Redis was paused: " + millis + " ms");
+		StickyGateway.await("back on Redis after the pause", LIMIT, () -> one.meter(StickyMetrics.REDIS_DEGRADED) == 0);
+		assertThat(one.get("/chat/whoami", cookie).body()).isEqualTo(where);
+	}
+
+	/** CLIENT PAUSE over a plain socket: Redis holds every client's commands for {@code pause}. */
+	static void pauseRedis(Duration pause) throws IOException {
+		try (java.net.Socket socket = new java.net.Socket("127.0.0.1", redisPort)) {
+			socket.setSoTimeout(5000);
+			String millis = String.valueOf(pause.toMillis());
+			String command = "*3\r\n$6\r\nCLIENT\r\n$5\r\nPAUSE\r\n$" + millis.length() + "\r\n" + millis + "\r\n";
+			socket.getOutputStream().write(command.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+			byte[] reply = new byte[5];
+			assertThat(socket.getInputStream().readNBytes(reply, 0, 5)).isEqualTo(5);
+			assertThat(new String(reply, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("+OK\r\n");
+		}
+	}
+
 	@Test
 	void aDrainedInstanceClosesItsTunnelsWith1001AndItsSessionsMoveOnEveryGateway() throws Exception {
 		awaitNoTunnels(one);
