@@ -2,15 +2,11 @@ package dev.switchboard.demo;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import org.springframework.boot.test.context.SpringBootTest;
@@ -19,21 +15,17 @@ import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import dev.switchboard.support.HeadlessChromium;
+
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The demo as a newcomer sees it: the page at {@code /} in a real headless Chromium opens a WebSocket
- * through the gateway to an in-process echo backend and shows the echo. Uses Debian's chromium and
- * chromedriver (.ci/run installs them); skipped, saying so, where they are missing.
+ * through the gateway to an in-process echo backend and shows the echo ({@link HeadlessChromium}).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ActiveProfiles("demo")
 class DemoPageBrowserTest {
-
-	static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-
-	static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
 	@LocalServerPort
 	int port;
@@ -48,16 +40,7 @@ class DemoPageBrowserTest {
 
 	@Test
 	void thePageEchoesThroughTheGateway() {
-		assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-				"Debian's chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)");
-		ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile())
-			.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-					"--disable-background-networking", "--disable-component-update", "--disable-sync",
-					"--disable-dev-shm-usage");
-		ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-			.usingAnyFreePort()
-			.build();
-		ChromeDriver browser = new ChromeDriver(service, options);
+		ChromeDriver browser = HeadlessChromium.start();
 		try {
 			browser.get("http://127.0.0.1:" + this.port + "/");
 			new WebDriverWait(browser, Duration.ofSeconds(20))

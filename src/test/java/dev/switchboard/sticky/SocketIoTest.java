@@ -1,19 +1,11 @@
 package dev.switchboard.sticky;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -21,21 +13,20 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.embedded.RedisServer;
 
+import dev.switchboard.support.NodeApps;
+
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Real Socket.IO (Node.js server and client, installed from npm into target/socketio) through a sticky
  * route over three Socket.IO servers. Engine.IO's long-polling needs every request of a session on one
  * server; the Node client ignores cookies, so the route learns the {@code io} cookie the server sets
  * and routes by the {@code sid} query parameter. A control route without stickiness shows the client
- * failing. Skipped, saying why, where node or npm is missing.
+ * failing. Skipped, saying why, where node or npm is missing ({@link NodeApps}).
  */
 class SocketIoTest {
 
-	static final Path DIR = Path.of("target", "socketio");
-
-	static final List<Process> servers = new ArrayList<>();
+	static NodeApps node;
 
 	static RedisServer redis;
 
@@ -43,20 +34,10 @@ class SocketIoTest {
 
 	@BeforeAll
 	static void start() throws Exception {
-		assumeTrue(run(List.of("node", "--version"), Path.of("."), 10) == 0,
-				"node is not installed: Socket.IO through a sticky route is not tested");
-		Files.createDirectories(DIR);
-		for (String file : List.of("package.json", "server.js", "client.js")) {
-			Files.copy(Path.of("src", "test", "resources", "socketio", file), DIR.resolve(file),
-					StandardCopyOption.REPLACE_EXISTING);
-		}
-		if (!Files.exists(DIR.resolve("node_modules").resolve("socket.io-client"))) {
-			assumeTrue(run(List.of("npm", "install", "--no-audit", "--no-fund"), DIR, 180) == 0,
-					"npm install socket.io failed (no npm registry?): Socket.IO through a sticky route is not tested");
-		}
+		node = new NodeApps("socketio", List.of("package.json", "server.js", "client.js"), "socket.io-client");
 		int[] ports = new int[3];
 		for (int i = 0; i < 3; i++) {
-			ports[i] = startServer("s" + i);
+			ports[i] = node.startServer("server.js", "s" + i);
 		}
 		int redisPort;
 		try (ServerSocket socket = new ServerSocket(0)) {
@@ -80,9 +61,8 @@ class SocketIoTest {
 
 	@AfterAll
 	static void stop() throws Exception {
-		for (Process server : servers) {
-			server.destroy();
-			server.waitFor(10, TimeUnit.SECONDS);
+		if (node != null) {
+			node.close();
 		}
 		if (gateway != null) {
 			gateway.close();
@@ -124,10 +104,10 @@ class SocketIoTest {
 	private static Map<String, String> client(String path, String mode, int count) throws Exception {
 		Process process = new ProcessBuilder("node", "client.js", "http://127.0.0.1:" + gateway.port, path, mode,
 				String.valueOf(count))
-			.directory(DIR.toFile())
+			.directory(node.dir().toFile())
 			.redirectErrorStream(true)
 			.start();
-		BlockingQueue<String> lines = lines(process);
+		BlockingQueue<String> lines = NodeApps.lines(process);
 		String result = null;
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
 		while (result == null && System.nanoTime() < deadline) {
@@ -146,55 +126,6 @@ class SocketIoTest {
 		assertThat(matcher.matches()).as(result).isTrue();
 		return Map.of("ok", matcher.group(1), "names", matcher.group(2), "transport", matcher.group(3), "errors",
 				matcher.group(4));
-	}
-
-	private static int startServer(String name) throws Exception {
-		Process process = new ProcessBuilder("node", "server.js", name).directory(DIR.toFile())
-			.redirectErrorStream(true)
-			.start();
-		servers.add(process);
-		String line = lines(process).poll(20, TimeUnit.SECONDS);
-		assertThat(line).as("Socket.IO server " + name + " started").startsWith("listening ");
-		return Integer.parseInt(line.substring("listening ".length()).trim());
-	}
-
-	private static BlockingQueue<String> lines(Process process) {
-		BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-		Thread reader = new Thread(() -> {
-			try (BufferedReader in = new BufferedReader(
-					new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-				String line;
-				while ((line = in.readLine()) != null) {
-					lines.add(line);
-				}
-			}
-			catch (IOException ex) {
-				// the process ended
-			}
-		}, "node-output");
-		reader.setDaemon(true);
-		reader.start();
-		return lines;
-	}
-
-	private static int run(List<String> command, Path dir, int seconds) {
-		try {
-			Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-				.redirectOutput(ProcessBuilder.Redirect.DISCARD)
-				.start();
-			if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
-				process.destroyForcibly();
-				return -1;
-			}
-			return process.exitValue();
-		}
-		catch (IOException ex) {
-			return -1;
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			return -1;
-		}
 	}
 
 }
