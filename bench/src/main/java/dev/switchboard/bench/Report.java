@@ -220,7 +220,7 @@ final class Report {
         sb.append("## Machine and versions\n\n| | |\n|---|---|\n");
         String[][] metaRows = {
             {"date", "Date"}, {"cpu_model", "CPU"}, {"nproc", "nproc"}, {"mem_total", "Memory"}, {"kernel", "Kernel"},
-            {"java_tools", "Java (load generator, echo backend)"}, {"java_sb", "Java (Switchboard)"}, {"sb_jvm_opts", "Switchboard JVM options"},
+            {"java_tools", "Java (load generator, echo backend)"}, {"java_sb", "Java (Switchboard)"}, {"sb_jvm_opts", "Switchboard JVM options"}, {"sb_args", "Switchboard arguments"},
             {"sb_jar", "Switchboard jar"}, {"git_rev", "Git revision"}, {"nginx_version", "nginx"}, {"nginx_workers", "nginx worker_processes"},
             {"netty", "Load generator / backend"}, {"reps", "Repetitions"}, {"durations", "Durations"},
             {"background_busy", "Machine load before the run"}, {"quiet_wait", "Waiting for quiet"}, {"retries", "Disturbed windows"}, {"total_s", "Total run time"},
