@@ -1,8 +1,6 @@
 package dev.switchboard.sticky;
 
-import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -43,14 +41,10 @@ class SockJsBrowserTest {
 		for (int i = 0; i < 3; i++) {
 			ports[i] = node.startServer("server.js", "s" + i);
 		}
-		int redisPort;
-		try (ServerSocket socket = new ServerSocket(0)) {
-			redisPort = socket.getLocalPort();
-		}
-		redis = RedisServer.newRedisServer().port(redisPort).bind("127.0.0.1").setting("save \"\"").build();
+		int redisPort = StickyGateway.freePort();
+		redis = StickyGateway.redis(redisPort);
 		redis.start();
-		List<String> args = new ArrayList<>(List.of("--server.port=0", "--spring.data.redis.host=127.0.0.1",
-				"--spring.data.redis.port=" + redisPort, "--switchboard.sticky.secret=" + StickyGateway.SECRET));
+		List<String> args = StickyGateway.baseArgs(redisPort);
 		args.addAll(StickyGateway.instances("sockjs", ports));
 		String route = "--spring.cloud.gateway.server.webflux.routes";
 		args.addAll(List.of(route + "[0].id=sockjs", route + "[0].uri=lb://sockjs",
@@ -61,19 +55,8 @@ class SockJsBrowserTest {
 	}
 
 	@AfterAll
-	static void stop() throws Exception {
-		if (browser != null) {
-			browser.quit();
-		}
-		if (node != null) {
-			node.close();
-		}
-		if (gateway != null) {
-			gateway.close();
-		}
-		if (redis != null) {
-			redis.stop();
-		}
+	static void stop() {
+		StickyGateway.closeAll(browser == null ? null : browser::quit, node, gateway, (redis == null) ? null : redis::stop);
 	}
 
 	@Test

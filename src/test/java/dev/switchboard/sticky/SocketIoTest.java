@@ -1,7 +1,5 @@
 package dev.switchboard.sticky;
 
-import java.net.ServerSocket;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -39,14 +37,10 @@ class SocketIoTest {
 		for (int i = 0; i < 3; i++) {
 			ports[i] = node.startServer("server.js", "s" + i);
 		}
-		int redisPort;
-		try (ServerSocket socket = new ServerSocket(0)) {
-			redisPort = socket.getLocalPort();
-		}
-		redis = RedisServer.newRedisServer().port(redisPort).bind("127.0.0.1").setting("save \"\"").build();
+		int redisPort = StickyGateway.freePort();
+		redis = StickyGateway.redis(redisPort);
 		redis.start();
-		List<String> args = new ArrayList<>(List.of("--server.port=0", "--spring.data.redis.host=127.0.0.1",
-				"--spring.data.redis.port=" + redisPort, "--switchboard.sticky.secret=" + StickyGateway.SECRET));
+		List<String> args = StickyGateway.baseArgs(redisPort);
 		args.addAll(StickyGateway.instances("sio", ports));
 		String route = "--spring.cloud.gateway.server.webflux.routes";
 		args.addAll(List.of(route + "[0].id=socketio", route + "[0].uri=lb://sio",
@@ -60,16 +54,8 @@ class SocketIoTest {
 	}
 
 	@AfterAll
-	static void stop() throws Exception {
-		if (node != null) {
-			node.close();
-		}
-		if (gateway != null) {
-			gateway.close();
-		}
-		if (redis != null) {
-			redis.stop();
-		}
+	static void stop() {
+		StickyGateway.closeAll(node, gateway, (redis == null) ? null : redis::stop);
 	}
 
 	@Test

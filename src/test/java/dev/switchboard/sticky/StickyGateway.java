@@ -1,5 +1,7 @@
 package dev.switchboard.sticky;
 
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,6 +10,7 @@ import java.util.function.BooleanSupplier;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import reactor.netty.http.client.HttpClient;
+import redis.embedded.RedisServer;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
@@ -38,6 +41,37 @@ final class StickyGateway implements AutoCloseable {
 			.run(args.toArray(String[]::new));
 		this.port = ((WebServerApplicationContext) this.context).getWebServer().getPort();
 		this.managementPort = this.context.getEnvironment().getRequiredProperty("local.management.port", Integer.class);
+	}
+
+	/** The properties every test gateway needs: a random port, the Redis on {@code redisPort}, the signing key. */
+	static List<String> baseArgs(int redisPort) {
+		return new ArrayList<>(List.of("--server.port=0", "--spring.data.redis.host=127.0.0.1",
+				"--spring.data.redis.port=" + redisPort, "--switchboard.sticky.secret=" + SECRET));
+	}
+
+	/** A real Redis server process (the binary embedded-redis ships) on 127.0.0.1:{@code port}, not yet started. */
+	static RedisServer redis(int port) throws IOException {
+		return RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("save \"\"").build();
+	}
+
+	static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+	}
+
+	/** Closes what was opened, in order, skipping nulls and going on after a failure. */
+	static void closeAll(AutoCloseable... closeables) {
+		for (AutoCloseable closeable : closeables) {
+			if (closeable != null) {
+				try {
+					closeable.close();
+				}
+				catch (Exception ex) {
+					// keep closing the rest
+				}
+			}
+		}
 	}
 
 	/** Command-line properties of a sticky route over a named group of instances. */

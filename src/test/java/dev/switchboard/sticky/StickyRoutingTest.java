@@ -1,7 +1,6 @@
 package dev.switchboard.sticky;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -56,12 +55,11 @@ class StickyRoutingTest {
 
 	@BeforeAll
 	static void start() throws IOException {
-		redisPort = freePort();
-		redis = newRedis();
+		redisPort = StickyGateway.freePort();
+		redis = StickyGateway.redis(redisPort);
 		redis.start();
-		List<String> args = new ArrayList<>(List.of("--server.port=0", "--spring.data.redis.host=127.0.0.1",
-				"--spring.data.redis.port=" + redisPort, "--switchboard.sticky.secret=" + StickyGateway.SECRET,
-				"--switchboard.sticky.ejection-period=30s"));
+		List<String> args = StickyGateway.baseArgs(redisPort);
+		args.add("--switchboard.sticky.ejection-period=30s");
 		args.addAll(StickyGateway.instances("chat", ports(chat)));
 		args.addAll(StickyGateway.instances("pair", ports(pair)));
 		args.addAll(StickyGateway.instances("drainable", ports(drainable)));
@@ -78,16 +76,7 @@ class StickyRoutingTest {
 
 	@AfterAll
 	static void stop() throws IOException {
-		for (AutoCloseable closeable : new AutoCloseable[] { one, two }) {
-			if (closeable != null) {
-				try {
-					closeable.close();
-				}
-				catch (Exception ex) {
-					// keep closing the rest
-				}
-			}
-		}
+		StickyGateway.closeAll(one, two);
 		chat.forEach(TestBackend::close);
 		pair.forEach(TestBackend::close);
 		drainable.forEach(TestBackend::close);
@@ -287,7 +276,7 @@ class StickyRoutingTest {
 			System.out.println("First request after Redis stopped: " + firstMillis + " ms");
 		}
 		finally {
-			redis = newRedis();
+			redis = StickyGateway.redis(redisPort);
 			redis.start();
 		}
 		long back = System.nanoTime();
@@ -414,18 +403,8 @@ class StickyRoutingTest {
 		StickyGateway.await("no open tunnels", LIMIT, () -> registry.openCount() == 0);
 	}
 
-	static RedisServer newRedis() throws IOException {
-		return RedisServer.newRedisServer().port(redisPort).bind("127.0.0.1").setting("save \"\"").build();
-	}
-
 	static int[] ports(List<TestBackend> backends) {
 		return backends.stream().mapToInt(TestBackend::port).toArray();
-	}
-
-	static int freePort() throws IOException {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
 	}
 
 }
