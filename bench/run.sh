@@ -20,7 +20,8 @@ Environment (all optional):
   SB_JAVA=$JAVA           JVM for Switchboard
   SB_JVM_OPTS="-Xms512m -Xmx512m"        Switchboard JVM options
   SB_EXTRA_ARGS="..."     extra Spring arguments for Switchboard (appended)
-  SB_METRICS_ON_ARGS / SB_METRICS_OFF_ARGS   workload 6 hook (see README)
+  SB_METRICS_ON_ARGS / SB_METRICS_OFF_ARGS   workload 6 (see README)
+  SB_HS_WARM_S=30                         unrecorded handshake seconds before the handshake legs
   REPS=3                  repetitions (full mode)
 EOF
 }

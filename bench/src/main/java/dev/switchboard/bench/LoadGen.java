@@ -62,6 +62,11 @@ public final class LoadGen {
     LoadGen(Opts o, String workload) {
         this.o = o;
         this.target = Target.of(o.str("url", "ws://127.0.0.1:18080/echo"));
+        StringBuilder headers = new StringBuilder();
+        for (String header : o.all("header")) {
+            headers.append(header).append("\r\n");
+        }
+        WsConn.extraHeaders = headers.toString();
         int threads = o.integer("threads", Runtime.getRuntime().availableProcessors());
         this.group = Transport.group(threads);
         this.base = new Bootstrap().group(group).channel(Transport.clientChannel())

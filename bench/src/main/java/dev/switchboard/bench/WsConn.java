@@ -110,6 +110,9 @@ final class WsConn extends ChannelInboundHandlerAdapter {
     private final byte[] ctrl = new byte[125];
     private int ctrlLen;
 
+    /** Extra request header lines ("Name: value\r\n"...), from loadgen --header; the same for every connection. */
+    static volatile String extraHeaders = "";
+
     WsConn(Events events, String hostHeader, String path) {
         this.events = events;
         this.hostHeader = hostHeader;
@@ -153,7 +156,7 @@ final class WsConn extends ChannelInboundHandlerAdapter {
                 + "Upgrade: websocket\r\n"
                 + "Connection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: " + key + "\r\n"
-                + "Sec-WebSocket-Version: 13\r\n\r\n";
+                + "Sec-WebSocket-Version: 13\r\n" + extraHeaders + "\r\n";
         ch.writeAndFlush(Unpooled.wrappedBuffer(req.getBytes(StandardCharsets.US_ASCII)));
         ctx.fireChannelActive();
     }
