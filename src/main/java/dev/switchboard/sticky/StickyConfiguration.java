@@ -20,7 +20,6 @@ import org.springframework.cloud.loadbalancer.support.LoadBalancerClientFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
-import org.springframework.http.client.ReactorResourceFactory;
 
 import dev.switchboard.tunnel.TunnelRegistry;
 
@@ -139,15 +138,6 @@ class StickyConfiguration {
 		Duration max = properties.getRedis().getMaxReconnectDelay();
 		return (resources) -> resources
 			.reconnectDelay(Delay.exponential(Duration.ofMillis(Math.min(100, max.toMillis())), max, 2, TimeUnit.MILLISECONDS));
-	}
-
-	/**
-	 * Lettuce on the web server's event loops (see SharedEventLoops): measured 18% handshake-rate cost of a
-	 * sticky new session against 26% with Lettuce's own threads (bench/RESULTS-sticky.md).
-	 */
-	@Bean
-	ClientResourcesBuilderCustomizer switchboardStickySharedLoops(ReactorResourceFactory reactor) {
-		return (resources) -> resources.eventLoopGroupProvider(new SharedEventLoops(reactor.getLoopResources().onServer(true)));
 	}
 
 }
