@@ -115,7 +115,7 @@ extraConfig deep-merged over all of it.
 {{- end }}
 {{- else if eq .Values.discovery.mode "dns" }}
 {{- $discovery := get $switchboard "discovery" | default dict }}
-{{- $_ := set $discovery "dns" (dict "services" .Values.discovery.services) }}
+{{- $_ := set $discovery "dns" (dict "services" (.Values.discovery.services | default dict) "refresh-interval" .Values.discovery.refreshInterval) }}
 {{- $_ := set $switchboard "discovery" $discovery }}
 {{- end }}
 {{- if $switchboard }}

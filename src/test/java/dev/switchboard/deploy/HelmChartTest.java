@@ -40,6 +40,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.yaml.snakeyaml.Yaml;
 
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.Environment;
+
+import dev.switchboard.SwitchboardApplication;
+import dev.switchboard.config.SwitchboardProperties;
+import dev.switchboard.sticky.DnsDiscoveryProperties;
+import dev.switchboard.support.PrivateLoops;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
@@ -117,10 +126,8 @@ class HelmChartTest {
 			discovery:
 			  mode: dns
 			  services:
-			    - name: chat
-			      host: chat-headless.chat.svc.cluster.local
-			      port: 8080
-			      refresh: 10s
+			    chat: chat-headless.chat.svc.cluster.local:8080
+			  refreshInterval: 10s
 			switchboard:
 			  close-timeout: 5s
 			  edge-idle-timeout: 3600s
@@ -350,8 +357,9 @@ class HelmChartTest {
 		Map<String, Object> config = applicationYml(rendered);
 		assertThat((Object) at(config, "spring", "data", "redis", "host")).isEqualTo("redis-master.data.svc.cluster.local");
 		assertThat((Object) at(config, "spring", "data", "redis", "port")).isEqualTo(6379);
-		assertThat((Object) at(config, "switchboard", "discovery", "dns", "services")).isEqualTo(List.of(Map.of("name", "chat",
-				"host", "chat-headless.chat.svc.cluster.local", "port", 8080, "refresh", "10s")));
+		assertThat((Object) at(config, "switchboard", "discovery", "dns", "services"))
+			.isEqualTo(Map.of("chat", "chat-headless.chat.svc.cluster.local:8080"));
+		assertThat((Object) at(config, "switchboard", "discovery", "dns", "refresh-interval")).isEqualTo("10s");
 		assertThat((Object) at(config, "switchboard", "close-timeout")).isEqualTo("5s");
 		assertThat((Object) at(config, "switchboard", "forwarded", "trusted-proxies")).isEqualTo(List.of("10.0.0.0/8"));
 		assertThat((Object) at(config, "logging", "level", "dev.switchboard.tunnel")).isEqualTo("DEBUG");
@@ -369,6 +377,29 @@ class HelmChartTest {
 				"""));
 		assertThat((Object) at(config, "spring", "cloud", "discovery", "client", "simple", "instances", "chat"))
 			.isEqualTo(List.of(Map.of("uri", "http://chat-0.chat:8080"), Map.of("uri", "http://chat-1.chat:8080")));
+	}
+
+	/**
+	 * What the chart renders must be what the gateway reads: the application.yml of ALL_ENABLED starts a
+	 * real gateway, every value bound where it belongs (a shape the properties can't take stops startup).
+	 */
+	@Test
+	void theGatewayStartsWithTheRenderedConfigurationAndReadsEveryBlock() throws IOException {
+		Path applicationYml = this.valuesDir.resolve("application.yml");
+		Files.writeString(applicationYml, new Yaml().dump(applicationYml(render(ALL_ENABLED))));
+		try (ConfigurableApplicationContext gateway = new SpringApplicationBuilder(SwitchboardApplication.class,
+				PrivateLoops.class)
+			.run("--spring.config.additional-location=file:" + applicationYml.toAbsolutePath(), "--server.port=0",
+					"--management.server.port=0")) {
+			Environment environment = gateway.getEnvironment();
+			DnsDiscoveryProperties dns = gateway.getBean(DnsDiscoveryProperties.class);
+			assertThat(dns.getServices()).containsExactly(Map.entry("chat", "chat-headless.chat.svc.cluster.local:8080"));
+			assertThat(dns.getRefreshInterval()).hasSeconds(10);
+			assertThat(gateway.getBean(SwitchboardProperties.class).getEdgeIdleTimeout()).hasSeconds(3600);
+			assertThat(environment.getProperty("spring.data.redis.host")).isEqualTo("redis-master.data.svc.cluster.local");
+			assertThat(environment.getProperty("spring.cloud.gateway.server.webflux.routes[0].id")).isNotNull();
+			assertThat(environment.getProperty("logging.level.dev.switchboard.tunnel")).isEqualTo("DEBUG");
+		}
 	}
 
 	@Test
@@ -414,6 +445,7 @@ class HelmChartTest {
 			switchboard: {close-timeout: soon}     | close-timeout
 			switchboard: {forwarded: {mode: xff}}  | mode
 			routes: [{id: chat}]                   | uri
+			discovery: {services: {chat: chat-headless}} | chat
 			""")
 	void schemaRejectsMistypedValues(String values, String reported) {
 		assertThatThrownBy(() -> render(values)).hasMessageContaining("values don't meet the specifications of the schema")

@@ -15,10 +15,9 @@ import redis.embedded.RedisServer;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Bean;
-import org.springframework.http.client.ReactorResourceFactory;
 
 import dev.switchboard.SwitchboardApplication;
+import dev.switchboard.support.PrivateLoops;
 import dev.switchboard.support.WsClient;
 
 /**
@@ -185,15 +184,5 @@ final class StickyGateway implements AutoCloseable {
 	 * Deliberately not a {@code @Configuration}: this is no test class, so component scanning of
 	 * {@code dev.switchboard} would pick it up in every other test's context. Registered as a source only.
 	 */
-	static class PrivateLoops {
-
-		@Bean
-		ReactorResourceFactory stickyGatewayReactorResources() {
-			ReactorResourceFactory factory = new ReactorResourceFactory();
-			factory.setUseGlobalResources(false);
-			return factory;
-		}
-
-	}
 
 }
