@@ -13,6 +13,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.embedded.RedisServer;
 
+import org.springframework.cloud.client.discovery.simple.InstanceProperties;
+import org.springframework.cloud.client.discovery.simple.reactive.SimpleReactiveDiscoveryProperties;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
 import dev.switchboard.support.TestBackend;
@@ -45,6 +47,8 @@ class StickyRoutingTest {
 
 	static final List<TestBackend> drainable = List.of(new TestBackend("f"), new TestBackend("g"));
 
+	static final List<TestBackend> movable = List.of(new TestBackend("m"), new TestBackend("n"));
+
 	static int redisPort;
 
 	static RedisServer redis;
@@ -60,15 +64,19 @@ class StickyRoutingTest {
 		redis.start();
 		List<String> args = StickyGateway.baseArgs(redisPort);
 		args.add("--switchboard.sticky.ejection-period=30s");
+		// Instance lists are cached for 35 s by default; 1 s lets a test see an instance leave discovery.
+		args.add("--spring.cloud.loadbalancer.cache.ttl=1s");
 		args.addAll(StickyGateway.instances("chat", ports(chat)));
 		args.addAll(StickyGateway.instances("pair", ports(pair)));
 		args.addAll(StickyGateway.instances("drainable", ports(drainable)));
+		args.addAll(StickyGateway.instances("movable", ports(movable)));
 		args.addAll(StickyGateway.stickyRoute(0, "chat", "chat", "/chat", Map.of()));
 		args.addAll(StickyGateway.stickyRoute(1, "pair", "pair", "/pair", Map.of()));
 		args.addAll(StickyGateway.stickyRoute(2, "drain", "drainable", "/drain", Map.of()));
 		args.addAll(StickyGateway.stickyRoute(3, "learn", "chat", "/learn",
 				Map.of("learn-cookie", "io", "learn-query-param", "sid", "cookie-name", "LEARN")));
 		args.addAll(StickyGateway.stickyRoute(4, "dns", "resolved", "/dns", Map.of()));
+		args.addAll(StickyGateway.stickyRoute(5, "movable", "movable", "/movable", Map.of()));
 		args.add("--switchboard.discovery.dns.services.resolved=localhost:" + chat.get(0).port());
 		one = new StickyGateway(args);
 		two = new StickyGateway(args);
@@ -80,6 +88,7 @@ class StickyRoutingTest {
 		chat.forEach(TestBackend::close);
 		pair.forEach(TestBackend::close);
 		drainable.forEach(TestBackend::close);
+		movable.forEach(TestBackend::close);
 		redis.stop();
 	}
 
@@ -224,6 +233,34 @@ class StickyRoutingTest {
 			assertThat(two.ws("/pair/ws/whoami", cookie).body()).isEqualTo(other.name);
 		}
 		System.out.println("Reassignment handshake after the pinned instance died: " + reassignMillis + " ms");
+	}
+
+	/**
+	 * An instance that leaves discovery (a pod scaled away; here removed from the simple discovery list
+	 * while it still runs) loses its sessions to a remaining one: reassigned, cookie re-sent, Redis
+	 * updated so the other gateway, which still lists the instance, follows.
+	 */
+	@Test
+	void anInstanceGoneFromDiscoveryLosesItsSessions() throws Exception {
+		StickyGateway.Answer first = one.ws("/movable/ws/whoami", null);
+		String cookie = first.cookie(COOKIE);
+		TestBackend pinned = movable.stream().filter((b) -> b.name.equals(first.body())).findFirst().orElseThrow();
+		TestBackend other = movable.stream().filter((b) -> b != pinned).findFirst().orElseThrow();
+		List<InstanceProperties> listed = one.bean(SimpleReactiveDiscoveryProperties.class).getInstances("movable");
+		assertThat(listed.removeIf((instance) -> instance.getPort() == pinned.port())).isTrue();
+		java.util.concurrent.atomic.AtomicReference<StickyGateway.Answer> reassigned = new java.util.concurrent.atomic.AtomicReference<>();
+		StickyGateway.await("the session leaves the instance once discovery drops it", LIMIT, () -> {
+			StickyGateway.Answer answer = one.get("/movable/whoami", cookie);
+			reassigned.set(answer);
+			return answer.body().equals(other.name);
+		});
+		assertThat(reassigned.get().setCookie(COOKIE)).as("the cookie is sent again with the reassignment").isNotNull();
+		StickyGateway.Answer moved = one.ws("/movable/ws/whoami", cookie);
+		assertThat(moved.body()).isEqualTo(other.name);
+		assertThat(one.meter(StickyMetrics.DECISIONS, "route", "movable", "decision", "reassigned")).isGreaterThanOrEqualTo(1);
+		assertThat(two.ws("/movable/ws/whoami", cookie).body()).as("the other gateway follows Redis").isEqualTo(other.name);
+		assertThat(one.meter(InstanceGauges.BACKEND_INSTANCES, "backend_service", "movable", "state", "ejected"))
+			.as("the instance never failed, so it was not ejected").isEqualTo(0);
 	}
 
 	@Test
