@@ -9,11 +9,9 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
-import org.springframework.http.client.ReactorResourceFactory;
 
 import dev.switchboard.SwitchboardApplication;
+import dev.switchboard.support.PrivateLoops;
 import dev.switchboard.support.TestBackend;
 import dev.switchboard.support.WsClient;
 
@@ -27,22 +25,6 @@ class ShutdownTest {
 	@AfterAll
 	static void stopBackend() {
 		backend.close();
-	}
-
-	/**
-	 * This gateway gets event loops of its own: closing a context that uses Reactor Netty's global loops
-	 * disposes them, and other test contexts in this JVM still run on them.
-	 */
-	@Configuration(proxyBeanMethods = false)
-	static class PrivateLoops {
-
-		@Bean
-		ReactorResourceFactory privateReactorResources() {
-			ReactorResourceFactory factory = new ReactorResourceFactory();
-			factory.setUseGlobalResources(false);
-			return factory;
-		}
-
 	}
 
 	@Test
