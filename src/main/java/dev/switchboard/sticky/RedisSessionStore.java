@@ -22,7 +22,7 @@ import org.springframework.data.redis.core.ScanOptions;
 /**
  * Assignments in Redis: one string key per route and affinity key, holding the instance
  * ({@code host:port}), with a sliding expiry. A lookup is one {@code GETEX} (read and extend the
- * expiry in one round trip); a new assignment is one {@code SET ... EX}.
+ * expiry in one round trip); a new assignment is one {@code SET ... EX} (both through {@link StickyRedis}).
  *
  * Redis failing must never fail a request, so this store fails open on purpose: a command that errors
  * or takes longer than {@code switchboard.sticky.redis.timeout} switches the store to "degraded"
@@ -36,6 +36,9 @@ class RedisSessionStore implements SessionStore, DisposableBean {
 
 	private static final Log logger = LogFactory.getLog(RedisSessionStore.class);
 
+	private final StickyRedis commands;
+
+	/** Only for the operators' session counts (SCAN); the hot path uses {@link StickyRedis}. */
 	private final ReactiveStringRedisTemplate redis;
 
 	private final Duration timeout;
@@ -46,7 +49,9 @@ class RedisSessionStore implements SessionStore, DisposableBean {
 
 	private volatile boolean degraded;
 
-	RedisSessionStore(ReactiveStringRedisTemplate redis, StickyProperties.Redis properties, StickyMetrics metrics) {
+	RedisSessionStore(StickyRedis commands, ReactiveStringRedisTemplate redis, StickyProperties.Redis properties,
+			StickyMetrics metrics) {
+		this.commands = commands;
 		this.redis = redis;
 		this.timeout = properties.getTimeout();
 		this.metrics = metrics;
@@ -67,7 +72,7 @@ class RedisSessionStore implements SessionStore, DisposableBean {
 		if (this.degraded) {
 			return Mono.just(Lookup.UNAVAILABLE);
 		}
-		return timed("get", this.redis.opsForValue().getAndExpire(key, ttl))
+		return timed("get", Mono.fromCompletionStage(() -> this.commands.getex(key, ttl)))
 			.map(Lookup::found)
 			.defaultIfEmpty(Lookup.ABSENT)
 			.onErrorResume((ex) -> {
@@ -82,7 +87,7 @@ class RedisSessionStore implements SessionStore, DisposableBean {
 			return Mono.empty();
 		}
 		return Flux.fromIterable(keys)
-			.flatMap((key) -> timed("set", this.redis.opsForValue().set(key, instance, ttl)))
+			.flatMap((key) -> timed("set", Mono.fromCompletionStage(() -> this.commands.set(key, instance, ttl))))
 			.then()
 			.onErrorResume((ex) -> {
 				failed("set", ex);
@@ -135,8 +140,7 @@ class RedisSessionStore implements SessionStore, DisposableBean {
 	}
 
 	private Mono<Void> probe() {
-		return this.redis.execute((connection) -> connection.ping())
-			.next()
+		return Mono.fromCompletionStage(this.commands::ping)
 			.timeout(this.timeout)
 			.doOnNext((pong) -> {
 				this.degraded = false;

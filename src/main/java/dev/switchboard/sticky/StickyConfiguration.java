@@ -19,6 +19,7 @@ import org.springframework.cloud.loadbalancer.annotation.LoadBalancerClients;
 import org.springframework.cloud.loadbalancer.support.LoadBalancerClientFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
 import dev.switchboard.tunnel.TunnelRegistry;
@@ -45,7 +46,7 @@ class StickyConfiguration {
 	 */
 	@Bean
 	SmartInitializingSingleton switchboardStickySettingsCheck(StickySettingsResolver resolver, GatewayProperties gateway,
-			StickyProperties properties, Draining draining) {
+			StickyProperties properties, Draining draining, StickyRedis redis) {
 		return () -> {
 			boolean anySticky = false;
 			boolean anyBalanced = false;
@@ -55,6 +56,7 @@ class StickyConfiguration {
 			}
 			if (anySticky) {
 				new SessionCookies(properties.getSecret());
+				redis.openInBackground();
 			}
 			if (anyBalanced) {
 				draining.start();
@@ -73,9 +75,14 @@ class StickyConfiguration {
 	}
 
 	@Bean
-	RedisSessionStore switchboardStickySessionStore(ReactiveStringRedisTemplate redis, StickyProperties properties,
-			StickyMetrics metrics) {
-		return new RedisSessionStore(redis, properties.getRedis(), metrics);
+	StickyRedis switchboardStickyRedis(LettuceConnectionFactory redis) {
+		return new StickyRedis(redis);
+	}
+
+	@Bean
+	RedisSessionStore switchboardStickySessionStore(StickyRedis commands, ReactiveStringRedisTemplate redis,
+			StickyProperties properties, StickyMetrics metrics) {
+		return new RedisSessionStore(commands, redis, properties.getRedis(), metrics);
 	}
 
 	@Bean
