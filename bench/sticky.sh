@@ -11,7 +11,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 # WARMUP: seconds per leg, twice over, before measuring: C2 needs ~40 s of handshakes on 2 shared cores.
-SMOKE=0; REPS=3; DURATION=8; WARMUP=${WARMUP:-7}
+SMOKE=0; REPS=3; DURATION=8; WARMUP=${WARMUP:-10}
 if [ "${1:-}" = "--smoke" ]; then SMOKE=1; REPS=1; DURATION=2; WARMUP=1; fi
 OUT="$HERE/target/sticky"; mkdir -p "$OUT"
 PIDS=()
@@ -77,8 +77,10 @@ col() { awk -v l="$1" -v c="$2" '$1==l{print $c}' "$OUT/results.txt" | median; }
 PR=$(col plain 2); PC=$(col plain 4)
 NR_=$(col new 2); NC=$(col new 4); NRC=$(col new 5)
 RR=$(col returning 2); RC=$(col returning 4); RRC=$(col returning 5)
-cost() { awk -v p="$PR" -v s="$1" 'BEGIN {printf "%.1f", (1 - s / p) * 100}'; }
-NCOST=$(cost "$NR_"); RCOST=$(cost "$RR")
+# Cost: the median over repetitions of each repetition's own ratio to the plain leg measured just before
+# it (the pairs share the machine's state; medians of separate legs can come from different repetitions).
+cost() { awk -v l="$1" '$1=="plain"{p=$2} $1==l{printf "%.1f\n", (1 - $2 / p) * 100}' "$OUT/results.txt" | median; }
+NCOST=$(cost new); RCOST=$(cost returning)
 echo "plain lb://: $PR handshakes/s, $PC us gateway CPU per cycle"
 echo "sticky, new sessions: $NR_ /s, $NC us (+ Redis $NRC us); cost $NCOST%"
 echo "sticky, returning session: $RR /s, $RC us (+ Redis $RRC us); cost $RCOST%"
@@ -95,7 +97,7 @@ gateway chooses an instance, sends the assignment's \`SET\` to Redis (not awaite
 instance is chosen. 32 concurrent cycles of connect, upgrade, one echo, close; after $((WARMUP * 6)) s of
 warm-up (all legs, twice), $REPS interleaved repetitions of ${DURATION} s; CPU from /proc. Access log off, metrics on.
 
-| Route | Handshakes/s (median) | Cost vs plain | Gateway CPU per cycle | Redis CPU per cycle |
+| Route | Handshakes/s (median) | Cost vs plain (median of per-repetition ratios) | Gateway CPU per cycle | Redis CPU per cycle |
 |---|---|---|---|---|
 | \`lb://\` without stickiness | $PR | — | $PC us | — |
 | \`lb://\` sticky, new sessions (SET) | $NR_ | **$NCOST%** | $NC us | $NRC us |
