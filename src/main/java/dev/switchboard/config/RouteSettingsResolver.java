@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Bindable;
@@ -31,7 +30,7 @@ public class RouteSettingsResolver {
 
 	private final MapConfigurationPropertySource defaultsSource;
 
-	private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+	private final PerRouteCache<TunnelSettings> cache = new PerRouteCache<>(this::resolve);
 
 	public RouteSettingsResolver(TunnelSettings defaults) {
 		this(defaults, null);
@@ -65,19 +64,12 @@ public class RouteSettingsResolver {
 		return this.defaults;
 	}
 
-	/** The settings for a route, from cache unless the route's metadata changed (routes were refreshed). */
+	/** The settings for a route, bound once per route (again after routes are refreshed). */
 	public TunnelSettings forRoute(Route route) {
 		if (route == null) {
 			return this.defaults;
 		}
-		// Keyed on the Route instance: the gateway's route cache hands out the same instance until routes
-		// are refreshed. (Route.getMetadata() wraps the map anew on every call, so it can't be the key.)
-		Cached cached = this.cache.get(route.getId());
-		if (cached == null || cached.route != route) {
-			cached = new Cached(route, resolve(route.getId(), route.getMetadata()));
-			this.cache.put(route.getId(), cached);
-		}
-		return cached.settings;
+		return this.cache.get(route);
 	}
 
 	/**
@@ -140,9 +132,6 @@ public class RouteSettingsResolver {
 		Throwable cause = ex.getCause();
 		String property = ex.getName() != null ? "metadata." + ex.getName() : "metadata.switchboard";
 		return property + ": " + (cause != null ? cause.getMessage() : ex.getMessage());
-	}
-
-	private record Cached(Route route, TunnelSettings settings) {
 	}
 
 }

@@ -3,7 +3,6 @@ package dev.switchboard.sticky;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.BindHandler;
@@ -15,6 +14,7 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
 import org.springframework.cloud.gateway.route.Route;
 
 import dev.switchboard.config.InvalidRouteSettingsException;
+import dev.switchboard.config.PerRouteCache;
 import dev.switchboard.config.RouteMetadata;
 
 /**
@@ -30,7 +30,7 @@ class StickySettingsResolver {
 
 	private final MapConfigurationPropertySource defaultsSource;
 
-	private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+	private final PerRouteCache<StickySettings> cache = new PerRouteCache<>(this::resolve);
 
 	StickySettingsResolver(StickySettings defaults) {
 		this.defaults = defaults;
@@ -53,14 +53,8 @@ class StickySettingsResolver {
 		if (route == null) {
 			return null;
 		}
-		// Keyed on the Route instance: the gateway's route cache hands out the same instance until routes
-		// are refreshed. (Route.getMetadata() wraps the map anew on every call, so it can't be the key.)
-		Cached cached = this.cache.get(route.getId());
-		if (cached == null || cached.route != route) {
-			cached = new Cached(route, resolve(route.getId(), route.getMetadata()));
-			this.cache.put(route.getId(), cached);
-		}
-		return cached.settings.enabled() ? cached.settings : null;
+		StickySettings settings = this.cache.get(route);
+		return settings.enabled() ? settings : null;
 	}
 
 	/**
@@ -103,9 +97,6 @@ class StickySettingsResolver {
 			org.apache.commons.logging.LogFactory.getLog(StickySettingsResolver.class)
 				.info("Route '" + routeId + "': SameSite=None cookies are only kept by browsers over TLS (Secure)");
 		}
-	}
-
-	private record Cached(Route route, StickySettings settings) {
 	}
 
 }
