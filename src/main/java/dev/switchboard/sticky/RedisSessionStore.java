@@ -8,6 +8,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import io.lettuce.core.RedisCommandTimeoutException;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.Disposable;
@@ -15,7 +16,6 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import org.springframework.beans.factory.DisposableBean;
-import org.springframework.dao.QueryTimeoutException;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.ScanOptions;
 
@@ -129,7 +129,7 @@ class RedisSessionStore implements SessionStore, DisposableBean {
 			synchronized (this) {
 				if (!this.degraded) {
 					this.degraded = true;
-					String why = (ex instanceof TimeoutException || ex instanceof QueryTimeoutException)
+					String why = (ex instanceof TimeoutException || ex instanceof RedisCommandTimeoutException)
 							? "no answer within " + this.timeout.toMillis() + "ms"
 							: String.valueOf(ex.getMessage());
 					logger.warn("Redis unavailable for sticky routing (" + operation + ": " + why
