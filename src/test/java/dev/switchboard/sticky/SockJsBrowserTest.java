@@ -37,14 +37,9 @@ class SockJsBrowserTest {
 	static void start() throws Exception {
 		node = new NodeApps("sockjs", List.of("package.json", "server.js", "page.html"), "sockjs-client");
 		browser = HeadlessChromium.start();
-		int[] ports = new int[3];
-		for (int i = 0; i < 3; i++) {
-			ports[i] = node.startServer("server.js", "s" + i);
-		}
-		int redisPort = StickyGateway.freePort();
-		redis = StickyGateway.redis(redisPort);
-		redis.start();
-		List<String> args = StickyGateway.baseArgs(redisPort);
+		int[] ports = node.startServers("server.js", 3);
+		redis = StickyGateway.startRedis();
+		List<String> args = StickyGateway.baseArgs(redis.ports().get(0));
 		args.addAll(StickyGateway.instances("sockjs", ports));
 		String route = "--spring.cloud.gateway.server.webflux.routes";
 		args.addAll(List.of(route + "[0].id=sockjs", route + "[0].uri=lb://sockjs",

@@ -33,14 +33,9 @@ class SocketIoTest {
 	@BeforeAll
 	static void start() throws Exception {
 		node = new NodeApps("socketio", List.of("package.json", "server.js", "client.js"), "socket.io-client");
-		int[] ports = new int[3];
-		for (int i = 0; i < 3; i++) {
-			ports[i] = node.startServer("server.js", "s" + i);
-		}
-		int redisPort = StickyGateway.freePort();
-		redis = StickyGateway.redis(redisPort);
-		redis.start();
-		List<String> args = StickyGateway.baseArgs(redisPort);
+		int[] ports = node.startServers("server.js", 3);
+		redis = StickyGateway.startRedis();
+		List<String> args = StickyGateway.baseArgs(redis.ports().get(0));
 		args.addAll(StickyGateway.instances("sio", ports));
 		String route = "--spring.cloud.gateway.server.webflux.routes";
 		args.addAll(List.of(route + "[0].id=socketio", route + "[0].uri=lb://sio",

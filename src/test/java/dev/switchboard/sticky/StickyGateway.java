@@ -53,6 +53,13 @@ final class StickyGateway implements AutoCloseable {
 		return RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("save \"\"").build();
 	}
 
+	/** A started Redis server on a free port (see {@link #redis(int)}). */
+	static RedisServer startRedis() throws IOException {
+		RedisServer redis = redis(freePort());
+		redis.start();
+		return redis;
+	}
+
 	static int freePort() throws IOException {
 		try (ServerSocket socket = new ServerSocket(0)) {
 			return socket.getLocalPort();

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import org.junit.jupiter.api.AfterAll;
@@ -248,7 +249,7 @@ class StickyRoutingTest {
 		TestBackend other = movable.stream().filter((b) -> b != pinned).findFirst().orElseThrow();
 		List<InstanceProperties> listed = one.bean(SimpleReactiveDiscoveryProperties.class).getInstances("movable");
 		assertThat(listed.removeIf((instance) -> instance.getPort() == pinned.port())).isTrue();
-		java.util.concurrent.atomic.AtomicReference<StickyGateway.Answer> reassigned = new java.util.concurrent.atomic.AtomicReference<>();
+		AtomicReference<StickyGateway.Answer> reassigned = new AtomicReference<>();
 		StickyGateway.await("the session leaves the instance once discovery drops it", LIMIT, () -> {
 			StickyGateway.Answer answer = one.get("/movable/whoami", cookie);
 			reassigned.set(answer);

@@ -62,6 +62,15 @@ public final class NodeApps implements AutoCloseable {
 		return Integer.parseInt(line.substring("listening ".length()).trim());
 	}
 
+	/** Starts {@code count} servers named s0, s1, ... and returns their ports. */
+	public int[] startServers(String script, int count) throws Exception {
+		int[] ports = new int[count];
+		for (int i = 0; i < count; i++) {
+			ports[i] = startServer(script, "s" + i);
+		}
+		return ports;
+	}
+
 	/** The output of a process, line by line, as it comes. */
 	public static BlockingQueue<String> lines(Process process) {
 		BlockingQueue<String> lines = new LinkedBlockingQueue<>();
