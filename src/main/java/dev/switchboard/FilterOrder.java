@@ -24,10 +24,14 @@ public final class FilterOrder {
 	public static final int PLAIN_RESPONSE_GUARD = NettyWriteResponseFilter.WRITE_RESPONSE_FILTER_ORDER + 1;
 
 	/**
-	 * Sticky sessions: just before the load balancer (10150) turns {@code lb://} into an instance, so the
-	 * balancer sees the session's key, and around it, so a refused connection can go through it again.
+	 * Every {@code lb://} request: just before the load balancer (10150) turns {@code lb://} into an
+	 * instance, so the balancer finds the request's state, and around it, so a refused connection can go
+	 * through it again.
 	 */
-	public static final int STICKY = ReactiveLoadBalancerClientFilter.LOAD_BALANCER_CLIENT_FILTER_ORDER - 1;
+	public static final int BALANCER = ReactiveLoadBalancerClientFilter.LOAD_BALANCER_CLIENT_FILTER_ORDER - 1;
+
+	/** Sticky sessions: before {@link #BALANCER}, which then takes the session as the request's affinity. */
+	public static final int STICKY = BALANCER - 1;
 
 	/** Marks the exchange to keep the client's Host early, before any routing filter reads the mark. */
 	public static final int PRESERVE_HOST = Ordered.HIGHEST_PRECEDENCE + 1000;

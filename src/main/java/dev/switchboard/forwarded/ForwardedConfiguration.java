@@ -1,19 +1,23 @@
 package dev.switchboard.forwarded;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import dev.switchboard.config.SwitchboardProperties;
-
-/** What backends learn about the client: forwarded headers and the original Host. */
+/** What backends learn about the client (forwarded headers, the original Host) and whose word is believed. */
 @Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(ForwardedProperties.class)
 class ForwardedConfiguration {
 
 	@Bean
-	ForwardedHeadersFilter switchboardForwardedHeadersFilter(SwitchboardProperties properties) {
-		SwitchboardProperties.Forwarded forwarded = properties.getForwarded();
-		return new ForwardedHeadersFilter(forwarded.getMode(), TrustedProxies.parse(forwarded.getTrustedProxies()));
+	ClientOrigin switchboardClientOrigin(ForwardedProperties properties) {
+		return new ClientOrigin(TrustedProxies.parse(properties.getTrustedProxies()));
+	}
+
+	@Bean
+	ForwardedHeadersFilter switchboardForwardedHeadersFilter(ForwardedProperties properties, ClientOrigin origin) {
+		return new ForwardedHeadersFilter(properties.getMode(), origin);
 	}
 
 	@Bean

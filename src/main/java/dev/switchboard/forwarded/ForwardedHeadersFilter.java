@@ -9,7 +9,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
 
-import dev.switchboard.config.SwitchboardProperties.ForwardedMode;
+import dev.switchboard.forwarded.ForwardedProperties.Mode;
 
 /**
  * Tells backends who the client is: {@code X-Forwarded-For/-Proto/-Host/-Port} and/or RFC 7239
@@ -24,7 +24,7 @@ public class ForwardedHeadersFilter implements HttpHeadersFilter, Ordered {
 
 	static final String X_FORWARDED_FOR = "X-Forwarded-For";
 
-	static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";
+	static final String X_FORWARDED_PROTO = ClientOrigin.X_FORWARDED_PROTO;
 
 	static final String X_FORWARDED_HOST = "X-Forwarded-Host";
 
@@ -32,13 +32,13 @@ public class ForwardedHeadersFilter implements HttpHeadersFilter, Ordered {
 
 	static final String FORWARDED = "Forwarded";
 
-	private final ForwardedMode mode;
+	private final Mode mode;
 
-	private final TrustedProxies trustedProxies;
+	private final ClientOrigin origin;
 
-	public ForwardedHeadersFilter(ForwardedMode mode, TrustedProxies trustedProxies) {
+	public ForwardedHeadersFilter(Mode mode, ClientOrigin origin) {
 		this.mode = mode;
-		this.trustedProxies = trustedProxies;
+		this.origin = origin;
 	}
 
 	/** Last, after the gateway's own filters have removed what they remove. */
@@ -58,17 +58,17 @@ public class ForwardedHeadersFilter implements HttpHeadersFilter, Ordered {
 				updated.addAll(name, values);
 			}
 		});
-		if (this.mode == ForwardedMode.NONE) {
+		if (this.mode == Mode.NONE) {
 			return updated;
 		}
 		InetSocketAddress remote = request.getRemoteAddress();
-		boolean trusted = remote != null && this.trustedProxies.isTrusted(remote.getAddress());
+		boolean trusted = this.origin.fromTrustedProxy(request);
 		String clientIp = (remote != null && remote.getAddress() != null) ? remote.getAddress().getHostAddress() : null;
 		String proto = (request.getSslInfo() != null) ? "https" : "http";
 		String host = original.getFirst(HttpHeaders.HOST);
 		String port = String.valueOf(localPort(exchange, proto));
 
-		if (this.mode == ForwardedMode.X_FORWARDED || this.mode == ForwardedMode.BOTH) {
+		if (this.mode == Mode.X_FORWARDED || this.mode == Mode.BOTH) {
 			String priorFor = trusted ? original.getFirst(X_FORWARDED_FOR) : null;
 			if (clientIp != null) {
 				updated.set(X_FORWARDED_FOR, (priorFor != null) ? priorFor + ", " + clientIp : clientIp);
@@ -80,7 +80,7 @@ public class ForwardedHeadersFilter implements HttpHeadersFilter, Ordered {
 			}
 			updated.set(X_FORWARDED_PORT, trustedOr(trusted, original, X_FORWARDED_PORT, port));
 		}
-		if (this.mode == ForwardedMode.FORWARDED || this.mode == ForwardedMode.BOTH) {
+		if (this.mode == Mode.FORWARDED || this.mode == Mode.BOTH) {
 			StringBuilder element = new StringBuilder();
 			if (clientIp != null) {
 				element.append("for=").append(nodeName(clientIp));

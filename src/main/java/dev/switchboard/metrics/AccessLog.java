@@ -63,7 +63,7 @@ public class AccessLog implements HandshakeRecorder, TunnelListener {
 		Map<String, Object> fields = new LinkedHashMap<>();
 		fields.put("kind", "tunnel");
 		fields.put("route", origin.routeId());
-		fields.put("instance", origin.backendUri().getHost() + ":" + origin.backendUri().getPort());
+		fields.put("instance", origin.backendInstance());
 		fields.put("client", origin.client());
 		fields.put("upgrade_requested", true);
 		fields.put("upgraded", true);

@@ -15,7 +15,8 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
-import dev.switchboard.upgrade.WebSocketTunnelFilter;
+import dev.switchboard.ExchangeAttributes;
+import dev.switchboard.InstanceKey;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR;
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
@@ -33,7 +34,7 @@ public class AccessLogWebFilter implements WebFilter, Ordered {
 		}
 		long start = System.nanoTime();
 		return chain.filter(exchange).doFinally((signal) -> {
-			if (exchange.getAttribute(WebSocketTunnelFilter.TUNNEL_HANDLED_ATTR) != null) {
+			if (exchange.getAttribute(ExchangeAttributes.TUNNEL_HANDLED) != null) {
 				return;
 			}
 			Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
@@ -48,7 +49,7 @@ public class AccessLogWebFilter implements WebFilter, Ordered {
 			fields.put("upgrade_requested", false);
 			fields.put("status", (status != null) ? status.value() : 0);
 			fields.put("duration_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-			Object sticky = exchange.getAttribute(WebSocketTunnelFilter.STICKY_DECISION_ATTR);
+			Object sticky = exchange.getAttribute(ExchangeAttributes.STICKY_DECISION);
 			if (sticky != null) {
 				fields.put("sticky", sticky);
 			}
@@ -58,7 +59,7 @@ public class AccessLogWebFilter implements WebFilter, Ordered {
 
 	static String instance(ServerWebExchange exchange) {
 		URI url = exchange.getAttribute(GATEWAY_REQUEST_URL_ATTR);
-		return (url != null && url.getHost() != null) ? url.getHost() + ":" + url.getPort() : "-";
+		return (url != null && url.getHost() != null) ? InstanceKey.of(url) : "-";
 	}
 
 	static String client(ServerWebExchange exchange) {

@@ -9,16 +9,17 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.logging.logback.StructuredLogEncoder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import dev.switchboard.config.SwitchboardProperties;
 import dev.switchboard.tunnel.TunnelRegistry;
 import dev.switchboard.upgrade.WebSocketTunnelFilter;
 
 /** Meters for handshakes and tunnels, and the access log. */
 @Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(AccessLogProperties.class)
 class MetricsConfiguration {
 
 	@Bean
@@ -38,8 +39,8 @@ class MetricsConfiguration {
 	static class AccessLogConfiguration {
 
 		@Bean
-		AccessLog switchboardAccessLog(TunnelRegistry tunnels, SwitchboardProperties properties) {
-			if (properties.getAccessLog().getFormat() == SwitchboardProperties.AccessLogFormat.JSON) {
+		AccessLog switchboardAccessLog(TunnelRegistry tunnels, AccessLogProperties properties) {
+			if (properties.getFormat() == AccessLogProperties.Format.JSON) {
 				useJson();
 			}
 			AccessLog accessLog = new AccessLog();

@@ -32,6 +32,21 @@ public final class SwitchboardMeters {
 	/** Counter: tunnels the gateway itself closed, by route and reason. */
 	public static final String GATEWAY_CLOSES = "switchboard.tunnel.gateway.closes";
 
+	/** Counter: how sticky routes chose backend instances, by route and decision. */
+	public static final String STICKY_DECISIONS = "switchboard.sticky.decisions";
+
+	/** Timer with histogram: Redis round trips for sticky assignments, by operation. */
+	public static final String STICKY_REDIS_LATENCY = "switchboard.sticky.redis.latency";
+
+	/** Counter: Redis commands for sticky assignments that failed or timed out, by operation. */
+	public static final String STICKY_REDIS_ERRORS = "switchboard.sticky.redis.errors";
+
+	/** Gauge: 1 while sticky routing runs without Redis (rendezvous hashing), else 0. */
+	public static final String STICKY_REDIS_DEGRADED = "switchboard.sticky.redis.degraded";
+
+	/** Gauge: instances of a load-balanced service by state, as this gateway sees them. */
+	public static final String BACKEND_INSTANCES = "switchboard.backend.instances";
+
 	public static final String ROUTE = "route";
 
 	public static final String OUTCOME = "outcome";
@@ -49,6 +64,14 @@ public final class SwitchboardMeters {
 	public static final String DIRECTION = "direction";
 
 	public static final String TO_BACKEND = "to_backend";
+
+	public static final String DECISION = "decision";
+
+	public static final String OPERATION = "operation";
+
+	public static final String SERVICE = "backend_service";
+
+	public static final String STATE = "state";
 
 	public static final String TO_CLIENT = "to_client";
 

@@ -96,7 +96,7 @@ public class TunnelMetrics implements HandshakeRecorder, TunnelListener {
 	}
 
 	private static String instance(Tunnel tunnel) {
-		return tunnel.backendUri().getHost() + ":" + tunnel.backendUri().getPort();
+		return tunnel.backendInstance();
 	}
 
 	private AtomicInteger openCount(String routeId, String instance) {

@@ -19,13 +19,16 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.ScanOptions;
 
+import dev.switchboard.redis.RedisCommands;
+import dev.switchboard.redis.SwitchboardRedisProperties;
+
 /**
  * Assignments in Redis: one string key per route and affinity key, holding the instance
  * ({@code host:port}), with a sliding expiry. A lookup is one {@code GETEX} (read and extend the
- * expiry in one round trip); a new assignment is one {@code SET ... EX} (both through {@link StickyRedis}).
+ * expiry in one round trip); a new assignment is one {@code SET ... EX} (both through {@link RedisCommands}).
  *
  * Redis failing must never fail a request, so this store fails open on purpose: a command that errors
- * or takes longer than {@code switchboard.sticky.redis.timeout} switches the store to "degraded"
+ * or takes longer than {@code switchboard.redis.timeout} switches the store to "degraded"
  * (logged once, gauge {@code switchboard.sticky.redis.degraded} = 1). While degraded no command is sent
  * on the request path at all and callers route by rendezvous hashing; a PING every
  * {@code probe-interval} notices when Redis is back (logged once). Alert on the gauge being 1 for more
@@ -36,9 +39,9 @@ class RedisSessionStore implements SessionStore, DisposableBean {
 
 	private static final Log logger = LogFactory.getLog(RedisSessionStore.class);
 
-	private final StickyRedis commands;
+	private final RedisCommands commands;
 
-	/** Only for the operators' session counts (SCAN); the hot path uses {@link StickyRedis}. */
+	/** Only for the operators' session counts (SCAN); the hot path uses {@link RedisCommands}. */
 	private final ReactiveStringRedisTemplate redis;
 
 	private final Duration timeout;
@@ -49,7 +52,7 @@ class RedisSessionStore implements SessionStore, DisposableBean {
 
 	private volatile boolean degraded;
 
-	RedisSessionStore(StickyRedis commands, ReactiveStringRedisTemplate redis, StickyProperties.Redis properties,
+	RedisSessionStore(RedisCommands commands, ReactiveStringRedisTemplate redis, SwitchboardRedisProperties properties,
 			StickyMetrics metrics) {
 		this.commands = commands;
 		this.redis = redis;

@@ -1,72 +1,59 @@
 package dev.switchboard.sticky;
 
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
+import java.util.UUID;
 
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.resource.Delay;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.commons.logging.LogFactory;
 
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
-import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.cloud.gateway.config.GatewayProperties;
 import org.springframework.cloud.gateway.route.RouteDefinition;
-import org.springframework.cloud.gateway.route.RouteLocator;
-import org.springframework.cloud.loadbalancer.annotation.LoadBalancerClients;
-import org.springframework.cloud.loadbalancer.support.LoadBalancerClientFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
-import dev.switchboard.tunnel.TunnelRegistry;
+import dev.switchboard.config.RouteSettings;
+import dev.switchboard.forwarded.ClientOrigin;
+import dev.switchboard.redis.RedisCommands;
+import dev.switchboard.redis.SwitchboardRedisProperties;
 
 /**
- * Sticky routing over backend groups ({@code lb://name}): Spring Cloud LoadBalancer supplies the
- * instances (discovery) and calls Switchboard's balancer for the choice; sessions are pinned by a
- * signed cookie or a learned key, with the assignment in Redis. Exists so that the whole capability is
- * wired in one place; see docs/sticky-routing.md.
+ * Sticky sessions on {@code lb://} routes: a signed cookie or a learned key pins a session to an
+ * instance, with the assignment in Redis, shared by every replica. The balancer (package
+ * {@code balancer}) asks the request's {@link StickySession} for the choice. See docs/sticky-routing.md.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({ StickyProperties.class, DnsDiscoveryProperties.class })
-@LoadBalancerClients(defaultConfiguration = StickyBalancerConfiguration.class)
+@EnableConfigurationProperties({ StickyProperties.class, StickySettings.class })
 class StickyConfiguration {
 
 	@Bean
-	StickySettingsResolver switchboardStickySettingsResolver(StickyProperties properties) {
-		return new StickySettingsResolver(properties.routeDefaults());
+	RouteSettings<StickySettings> switchboardStickySettings(StickySettings defaults, ConfigurableEnvironment environment) {
+		return new RouteSettings<>("switchboard.sticky", StickySettings.class, defaults, environment, (settings, prefix) -> {
+			settings.check(prefix);
+			if (settings.enabled() && settings.sameSite() == StickySettings.SameSite.NONE) {
+				// Browsers drop SameSite=None cookies without Secure: say so rather than lose every session.
+				LogFactory.getLog(StickySettings.class)
+					.info(prefix + "switchboard.sticky.same-site=none: browsers keep such cookies only over TLS (Secure)");
+			}
+		});
 	}
 
-	/**
-	 * Checks every route's sticky settings, and the signing key when a route is sticky, at startup; with
-	 * {@code lb://} routes, starts following drains.
-	 */
+	/** Checks the signing key when a route is sticky, and opens the Redis connection for it. */
 	@Bean
-	SmartInitializingSingleton switchboardStickySettingsCheck(StickySettingsResolver resolver, GatewayProperties gateway,
-			StickyProperties properties, Draining draining, StickyRedis redis) {
+	SmartInitializingSingleton switchboardStickyStart(RouteSettings<StickySettings> settings, GatewayProperties gateway,
+			StickyProperties properties, RedisCommands redis) {
 		return () -> {
 			boolean anySticky = false;
-			boolean anyBalanced = false;
 			for (RouteDefinition route : gateway.getRoutes()) {
-				anySticky |= resolver.resolve(route.getId(), route.getMetadata()).enabled();
-				anyBalanced |= route.getUri() != null && "lb".equalsIgnoreCase(route.getUri().getScheme());
+				anySticky |= settings.resolve(route.getId(), route.getMetadata()).enabled();
 			}
 			if (anySticky) {
 				new SessionCookies(properties.getSecret());
 				redis.openInBackground();
 			}
-			if (anyBalanced) {
-				draining.start();
-			}
 		};
-	}
-
-	@Bean
-	InstanceGauges switchboardInstanceGauges(MeterRegistry registry, BackendInstances instances) {
-		return new InstanceGauges(registry, instances);
 	}
 
 	@Bean
@@ -75,76 +62,29 @@ class StickyConfiguration {
 	}
 
 	@Bean
-	StickyRedis switchboardStickyRedis(LettuceConnectionFactory redis) {
-		return new StickyRedis(redis);
+	StickyKeys switchboardStickyKeys(SwitchboardRedisProperties redis) {
+		return new StickyKeys(redis);
 	}
 
 	@Bean
-	RedisSessionStore switchboardStickySessionStore(StickyRedis commands, ReactiveStringRedisTemplate redis,
-			StickyProperties properties, StickyMetrics metrics) {
-		return new RedisSessionStore(commands, redis, properties.getRedis(), metrics);
+	RedisSessionStore switchboardStickySessionStore(RedisCommands commands, ReactiveStringRedisTemplate redis,
+			SwitchboardRedisProperties properties, StickyMetrics metrics) {
+		return new RedisSessionStore(commands, redis, properties, metrics);
 	}
 
 	@Bean
-	BackendInstances switchboardBackendInstances(StickyProperties properties, TunnelRegistry tunnels) {
-		BackendInstances instances = new BackendInstances(properties.getEjectionPeriod());
-		tunnels.addListener(instances);
-		return instances;
-	}
-
-	@Bean
-	StickyRouter switchboardStickyRouter(SessionStore store, BackendInstances instances, StickyProperties properties) {
-		return new StickyRouter(store, instances, properties.getRedis().getKeyPrefix());
-	}
-
-	@Bean
-	StickyFilter switchboardStickyFilter(StickySettingsResolver resolver, StickyProperties properties,
-			StickyRouter router, StickyMetrics metrics) {
+	StickyFilter switchboardStickyFilter(RouteSettings<StickySettings> settings, StickyProperties properties,
+			SessionStore store, StickyKeys keys, StickyMetrics metrics, ClientOrigin origin) {
 		String secret = properties.getSecret();
 		// Without sticky routes no cookie is ever signed; a throwaway key keeps the filter uniform.
-		SessionCookies cookies = new SessionCookies((secret != null && secret.length() >= 32) ? secret
-				: java.util.UUID.randomUUID() + "-" + java.util.UUID.randomUUID());
-		return new StickyFilter(resolver, cookies, router, metrics);
+		SessionCookies cookies = new SessionCookies(
+				(secret != null && secret.length() >= 32) ? secret : UUID.randomUUID() + "-" + UUID.randomUUID());
+		return new StickyFilter(settings, cookies, store, keys, metrics, origin);
 	}
 
 	@Bean
-	StickyRetry switchboardStickyRetry(StickyRouter router) {
-		return new StickyRetry(router);
-	}
-
-	@Bean
-	Draining switchboardStickyDraining(BackendInstances instances, ReactiveStringRedisTemplate redis,
-			StickyProperties properties) {
-		return new Draining(instances, redis, properties.getRedis().getKeyPrefix(), properties.getRedis().getTimeout(),
-				properties.getDrainSyncInterval());
-	}
-
-	@Bean
-	StickyEndpoint switchboardStickyEndpoint(RouteLocator routes, LoadBalancerClientFactory balancers,
-			BackendInstances instances, StickyRouter router, StickySettingsResolver resolver, Draining draining,
-			StickyProperties properties) {
-		return new StickyEndpoint(routes, balancers, instances, router, resolver, draining,
-				properties.getDrainGracePeriod());
-	}
-
-	/**
-	 * Lettuce refuses commands at once while disconnected (instead of queueing them until a timeout), so a
-	 * Redis outage is noticed by the first command and costs no request a wait; and it expires a command
-	 * Redis does not answer after {@code switchboard.sticky.redis.timeout} on its own timer wheel, which
-	 * costs a handshake far less than a Reactor {@code timeout()} (a task on a shared scheduler per command).
-	 */
-	@Bean
-	LettuceClientOptionsBuilderCustomizer switchboardStickyLettuceOptions(StickyProperties properties) {
-		return (options) -> options.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-			.timeoutOptions(TimeoutOptions.builder().fixedTimeout(properties.getRedis().getTimeout()).build());
-	}
-
-	/** Reconnects to a returning Redis within {@code max-reconnect-delay} (Lettuce's default waits up to 30 s). */
-	@Bean
-	ClientResourcesBuilderCustomizer switchboardStickyReconnectDelay(StickyProperties properties) {
-		Duration max = properties.getRedis().getMaxReconnectDelay();
-		return (resources) -> resources
-			.reconnectDelay(Delay.exponential(Duration.ofMillis(Math.min(100, max.toMillis())), max, 2, TimeUnit.MILLISECONDS));
+	StickyReport switchboardStickyReport(RouteSettings<StickySettings> settings, SessionStore store, StickyKeys keys) {
+		return new StickyReport(settings, store, keys);
 	}
 
 }

@@ -1,6 +1,5 @@
 package dev.switchboard.sticky;
 
-import java.net.ConnectException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,34 +8,34 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
 
+import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpCookie;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpMethod;
 import org.springframework.http.ResponseCookie;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
 
+import dev.switchboard.ExchangeAttributes;
 import dev.switchboard.FilterOrder;
+import dev.switchboard.InstanceKey;
+import dev.switchboard.balancer.BalancedRequest;
+import dev.switchboard.config.RouteSettings;
+import dev.switchboard.forwarded.ClientOrigin;
 
-import dev.switchboard.upgrade.WebSocketTunnelFilter;
-
-import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ALREADY_ROUTED_ATTR;
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR;
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.isAlreadyRouted;
 
 /**
- * Sticky sessions on {@code lb://} routes, around Spring Cloud Gateway's load balancer. Before it: reads
- * the session cookie (verifying its signature, no Redis) or a learned key, and leaves a
- * {@link StickyExchange} for the balancer. When the response commits (the 101 or the first HTTP
- * response): sets the cookie, records new and moved assignments and learned keys in Redis, and counts
- * the decision. A plain HTTP request whose instance refuses the connection is tried on another one
- * when it has no body to replay; WebSocket handshakes get the same through {@link StickyRetry}.
+ * Sticky sessions on {@code lb://} routes, ahead of the balancer. Before it: reads the session cookie
+ * (verifying its signature, no Redis) or a learned key, and leaves the request's {@link StickySession}
+ * as the balancer's {@code Affinity}. When the response commits (the 101 or the first HTTP response):
+ * sets the cookie, records new and moved assignments and learned keys in Redis, and counts the decision.
  */
 class StickyFilter implements GlobalFilter, Ordered {
 
@@ -44,19 +43,26 @@ class StickyFilter implements GlobalFilter, Ordered {
 
 	private static final int MAX_LEARNED_KEY_LENGTH = 256;
 
-	private final StickySettingsResolver resolver;
+	private final RouteSettings<StickySettings> settings;
 
 	private final SessionCookies cookies;
 
-	private final StickyRouter router;
+	private final SessionStore store;
+
+	private final StickyKeys keys;
 
 	private final StickyMetrics metrics;
 
-	StickyFilter(StickySettingsResolver resolver, SessionCookies cookies, StickyRouter router, StickyMetrics metrics) {
-		this.resolver = resolver;
+	private final ClientOrigin origin;
+
+	StickyFilter(RouteSettings<StickySettings> settings, SessionCookies cookies, SessionStore store, StickyKeys keys,
+			StickyMetrics metrics, ClientOrigin origin) {
+		this.settings = settings;
 		this.cookies = cookies;
-		this.router = router;
+		this.store = store;
+		this.keys = keys;
 		this.metrics = metrics;
+		this.origin = origin;
 	}
 
 	@Override
@@ -68,59 +74,30 @@ class StickyFilter implements GlobalFilter, Ordered {
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 		URI url = exchange.getAttribute(GATEWAY_REQUEST_URL_ATTR);
 		if (url == null || !"lb".equalsIgnoreCase(url.getScheme()) || isAlreadyRouted(exchange)
-				|| exchange.getAttribute(StickyExchange.ATTRIBUTE) != null) {
+				|| exchange.getAttribute(ExchangeAttributes.BALANCED_REQUEST) != null) {
 			return chain.filter(exchange);
 		}
 		Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
-		String routeId = (route != null) ? route.getId() : "?";
-		StickySettings settings = this.resolver.forRoute(route);
-		StickyExchange sticky = (settings != null) ? open(exchange.getRequest(), routeId, settings)
-				: new StickyExchange(routeId, null, null, false, null, null);
-		exchange.getAttributes().put(StickyExchange.ATTRIBUTE, sticky);
-		if (sticky.sticky()) {
-			exchange.getResponse().beforeCommit(() -> onCommit(exchange, sticky));
+		StickySettings routeSettings = this.settings.forRoute(route);
+		if (!routeSettings.enabled()) {
+			return chain.filter(exchange);
 		}
-		return route(exchange, chain, sticky, url);
+		String routeId = route.getId();
+		StickySession session = open(exchange.getRequest(), routeId, routeSettings);
+		BalancedRequest balanced = new BalancedRequest(routeId, session);
+		exchange.getAttributes().put(ExchangeAttributes.BALANCED_REQUEST, balanced);
+		exchange.getResponse().beforeCommit(() -> onCommit(exchange, session, balanced));
+		return chain.filter(exchange);
 	}
 
-	private Mono<Void> route(ServerWebExchange exchange, GatewayFilterChain chain, StickyExchange sticky, URI url) {
-		return chain.filter(exchange).onErrorResume((ex) -> retriable(exchange, sticky, ex), (ex) -> {
-			if (this.router.reroute(sticky, BackendInstances.key(sticky.chosen), "connection refused") == null) {
-				return Mono.error(ex);
-			}
-			// Through the balancer again, which now answers the instance chosen by reroute.
-			exchange.getAttributes().remove(GATEWAY_ALREADY_ROUTED_ATTR);
-			exchange.getAttributes().put(GATEWAY_REQUEST_URL_ATTR, url);
-			return route(exchange, chain, sticky, url);
-		});
-	}
-
-	private static boolean retriable(ServerWebExchange exchange, StickyExchange sticky, Throwable ex) {
-		ServerHttpRequest request = exchange.getRequest();
-		boolean bodiless = request.getHeaders().getContentLength() <= 0
-				&& !request.getHeaders().containsHeader(HttpHeaders.TRANSFER_ENCODING);
-		boolean idempotent = HttpMethod.GET.equals(request.getMethod()) || HttpMethod.HEAD.equals(request.getMethod())
-				|| HttpMethod.OPTIONS.equals(request.getMethod());
-		return sticky.chosen != null && !exchange.getResponse().isCommitted() && (bodiless || idempotent)
-				&& refused(ex);
-	}
-
-	private static boolean refused(Throwable ex) {
-		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-			if (cause instanceof ConnectException) {
-				return true;
-			}
-		}
-		return false;
-	}
-
-	private StickyExchange open(ServerHttpRequest request, String routeId, StickySettings settings) {
+	private StickySession open(ServerHttpRequest request, String routeId, StickySettings settings) {
 		List<HttpCookie> presented = request.getCookies().get(settings.cookieName());
 		if (presented != null) {
 			for (HttpCookie cookie : presented) {
 				String id = this.cookies.verify(cookie.getValue());
 				if (id != null) {
-					return new StickyExchange(routeId, settings, id, false, null, this.router.sessionKey(routeId, id));
+					return new StickySession(routeId, settings, id, false, null, this.keys.session(routeId, id),
+							this.store);
 				}
 			}
 			this.metrics.decision(routeId, Decision.REJECTED_COOKIE);
@@ -128,9 +105,10 @@ class StickyFilter implements GlobalFilter, Ordered {
 		}
 		String learned = learnedKey(request, settings);
 		if (learned != null) {
-			return new StickyExchange(routeId, settings, null, false, learned, this.router.learnedKey(routeId, learned));
+			return new StickySession(routeId, settings, null, false, learned, this.keys.learned(routeId, learned),
+					this.store);
 		}
-		return new StickyExchange(routeId, settings, this.cookies.newId(), true, null, null);
+		return new StickySession(routeId, settings, this.cookies.newId(), true, null, null, this.store);
 	}
 
 	private static String learnedKey(ServerHttpRequest request, StickySettings settings) {
@@ -147,61 +125,50 @@ class StickyFilter implements GlobalFilter, Ordered {
 		return null;
 	}
 
-	private Mono<Void> onCommit(ServerWebExchange exchange, StickyExchange sticky) {
-		if (sticky.decision == null || sticky.chosen == null) {
+	private Mono<Void> onCommit(ServerWebExchange exchange, StickySession session, BalancedRequest balanced) {
+		ServiceInstance chosen = balanced.chosen();
+		if (session.decision == null || chosen == null) {
 			return Mono.empty();
 		}
-		this.metrics.decision(sticky.routeId, sticky.decision);
-		exchange.getAttributes().put(WebSocketTunnelFilter.STICKY_DECISION_ATTR, sticky.decision.tag);
-		String instance = BackendInstances.key(sticky.chosen);
-		if (sticky.tried.contains(instance)) {
+		this.metrics.decision(session.routeId, session.decision);
+		exchange.getAttributes().put(ExchangeAttributes.STICKY_DECISION, session.decision.tag);
+		if (balanced.chosenFailed()) {
 			// Every instance refused: nothing worth remembering.
 			return Mono.empty();
 		}
 		ServerHttpResponse response = exchange.getResponse();
-		if (sticky.minted || (sticky.decision == Decision.REASSIGNED && sticky.sessionId != null)) {
-			response.getHeaders().add(HttpHeaders.SET_COOKIE, cookie(exchange.getRequest(), sticky).toString());
+		if (session.minted || (session.decision == Decision.REASSIGNED && session.sessionId != null)) {
+			response.getHeaders().add(HttpHeaders.SET_COOKIE, cookie(exchange.getRequest(), session).toString());
 		}
 		List<String> keys = new ArrayList<>(2);
-		if (sticky.decision == Decision.NEW || sticky.decision == Decision.REASSIGNED) {
-			keys.add((sticky.lookupKey != null) ? sticky.lookupKey : this.router.sessionKey(sticky.routeId, sticky.sessionId));
+		if (session.decision == Decision.NEW || session.decision == Decision.REASSIGNED) {
+			keys.add((session.lookupKey != null) ? session.lookupKey
+					: this.keys.session(session.routeId, session.sessionId));
 		}
-		String learned = learnedFromResponse(response.getHeaders(), sticky.settings);
-		if (learned != null && !(learned.equals(sticky.learnedKey) && sticky.decision == Decision.HIT)) {
-			keys.add(this.router.learnedKey(sticky.routeId, learned));
+		String learned = learnedFromResponse(response.getHeaders(), session.settings);
+		if (learned != null && !(learned.equals(session.learnedKey) && session.decision == Decision.HIT)) {
+			keys.add(this.keys.learned(session.routeId, learned));
 		}
 		// Sent, not awaited: the command is on its way to Redis before the response leaves, and a client
 		// needs at least a round trip and a new connection to present the cookie anywhere else. Holding
 		// the response back for the reply cost ~25% of the handshake rate (thread hop and a wait per
 		// handshake); a failed write degrades the store like any Redis failure.
-		this.router.store().assign(keys, instance, sticky.settings.ttl()).subscribe();
+		this.store.assign(keys, InstanceKey.of(chosen), session.settings.ttl()).subscribe();
 		return Mono.empty();
 	}
 
-	private ResponseCookie cookie(ServerHttpRequest request, StickyExchange sticky) {
-		StickySettings settings = sticky.settings;
-		ResponseCookie.ResponseCookieBuilder cookie = ResponseCookie.from(settings.cookieName(), this.cookies.sign(sticky.sessionId))
+	private ResponseCookie cookie(ServerHttpRequest request, StickySession session) {
+		StickySettings settings = session.settings;
+		ResponseCookie.ResponseCookieBuilder cookie = ResponseCookie
+			.from(settings.cookieName(), this.cookies.sign(session.sessionId))
 			.path(settings.cookiePath())
 			.httpOnly(true)
-			.secure(secure(request))
+			.secure(this.origin.isSecure(request))
 			.sameSite(settings.sameSite().attribute());
 		if (settings.cookieMaxAge() != null) {
 			cookie.maxAge(settings.cookieMaxAge());
 		}
 		return cookie.build();
-	}
-
-	/** The client came over TLS, directly or according to the proxy in front ({@code X-Forwarded-Proto}). */
-	static boolean secure(ServerHttpRequest request) {
-		if (request.getSslInfo() != null) {
-			return true;
-		}
-		String proto = request.getHeaders().getFirst("X-Forwarded-Proto");
-		if (proto == null) {
-			return false;
-		}
-		int comma = proto.indexOf(',');
-		return "https".equalsIgnoreCase(((comma < 0) ? proto : proto.substring(0, comma)).trim());
 	}
 
 	/** The key the backend set in its answer: the learn header, else the value of the learn cookie it set. */

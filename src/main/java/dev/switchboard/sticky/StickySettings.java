@@ -2,23 +2,41 @@ package dev.switchboard.sticky;
 
 import java.time.Duration;
 
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import static dev.switchboard.config.SettingChecks.positive;
+
 /**
- * One route's sticky settings: the global {@code switchboard.sticky.*} defaults with the route's
- * {@code metadata.switchboard.sticky.*} overrides applied.
+ * A route's sticky sessions: {@code switchboard.sticky.*} globally, and per route under
+ * {@code metadata.switchboard.sticky.*} with the same names (see {@code RouteSettings}).
  *
- * @param enabled whether the route is sticky
- * @param cookieName name of the session cookie
- * @param cookiePath its Path attribute
- * @param cookieMaxAge its Max-Age, or null for a browser-session cookie
- * @param sameSite its SameSite attribute
- * @param ttl sliding lifetime of an assignment in Redis
- * @param learnCookie cookie set by the backend whose value becomes an affinity key, or null
- * @param learnHeader response header set by the backend whose value becomes an affinity key, or null
- * @param learnQueryParam query parameter in which clients present a learned key, or null
+ * @param enabled Whether sessions on the route are sticky; only meaningful on lb:// routes
+ * @param cookieName Name of the session cookie
+ * @param cookiePath Path attribute of the session cookie
+ * @param cookieMaxAge Max-Age of the session cookie; unset makes it a browser-session cookie
+ * @param sameSite SameSite attribute of the session cookie: strict, lax or none
+ * @param ttl How long an assignment lives in Redis after its last use (sliding)
+ * @param learnCookie A cookie the backend sets whose value becomes an affinity key (e.g. io for Socket.IO);
+ * unset: none
+ * @param learnHeader A response header the backend sets whose value becomes an affinity key; unset: none
+ * @param learnQueryParam A query parameter in which clients present a learned key (e.g. sid for Engine.IO);
+ * unset: none
  */
-public record StickySettings(boolean enabled, String cookieName, String cookiePath, Duration cookieMaxAge,
-		StickyProperties.SameSite sameSite, Duration ttl, String learnCookie, String learnHeader,
-		String learnQueryParam) {
+@ConfigurationProperties("switchboard.sticky")
+public record StickySettings(@DefaultValue("false") boolean enabled,
+		@DefaultValue("SWITCHBOARD_STICKY") String cookieName, @DefaultValue("/") String cookiePath,
+		Duration cookieMaxAge, @DefaultValue("lax") SameSite sameSite, @DefaultValue("24h") Duration ttl,
+		String learnCookie, String learnHeader, String learnQueryParam) {
+
+	/** @param prefix What comes before {@code switchboard.} where the user wrote the value */
+	public void check(String prefix) {
+		String p = prefix + "switchboard.sticky.";
+		positive(p + "ttl", this.ttl);
+		if (this.cookieName == null || !this.cookieName.matches("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+")) {
+			throw new IllegalArgumentException(p + "cookie-name is not a valid cookie name: '" + this.cookieName + "'");
+		}
+	}
 
 	/** Whether this route learns affinity keys from its backend's responses. */
 	boolean learns() {
@@ -38,6 +56,23 @@ public record StickySettings(boolean enabled, String cookieName, String cookiePa
 			key.append(", presented as query parameter ").append(this.learnQueryParam);
 		}
 		return key.toString();
+	}
+
+	/** The cookie's SameSite attribute. */
+	public enum SameSite {
+
+		STRICT("Strict"), LAX("Lax"), NONE("None");
+
+		private final String attribute;
+
+		SameSite(String attribute) {
+			this.attribute = attribute;
+		}
+
+		public String attribute() {
+			return this.attribute;
+		}
+
 	}
 
 }

@@ -8,8 +8,6 @@ import io.netty.util.concurrent.ScheduledFuture;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-import dev.switchboard.config.TunnelSettings;
-
 /**
  * A WebSocket tunnel between a client and a backend after a successful handshake. Bytes pass as
  * they are; the tunnel only watches frame boundaries, so close codes, reasons, extensions (e.g.
@@ -114,9 +112,9 @@ public final class Tunnel {
 		return this.routeId;
 	}
 
-	/** The backend instance this tunnel is connected to, as the route resolved it (after load balancing). */
-	public java.net.URI backendUri() {
-		return this.origin.backendUri();
+	/** The backend instance ({@code host:port}) this tunnel is connected to, after load balancing. */
+	public String backendInstance() {
+		return this.origin.backendInstance();
 	}
 
 	public TunnelOrigin origin() {

@@ -31,7 +31,8 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.netty.http.HttpResources;
 
-import dev.switchboard.config.TunnelSettings;
+import dev.switchboard.InstanceKey;
+
 
 /**
  * Opens the backend side of a WebSocket handshake: connects, sends the client's handshake over
@@ -73,13 +74,13 @@ public class BackendConnector {
 	 * @return the backend's answer; errors are {@link BackendUnavailableException} (502) or
 	 * {@link BackendTimeoutException} (504)
 	 */
-	public Mono<BackendAnswer> handshake(Channel client, URI backend, HttpHeaders headers, TunnelSettings settings) {
+	public Mono<BackendAnswer> handshake(Channel client, URI backend, HttpHeaders headers, HandshakeSettings settings) {
 		return Mono.create((sink) -> connect(client, backend, headers, settings, sink));
 	}
 
-	private void connect(Channel client, URI backend, HttpHeaders headers, TunnelSettings settings,
+	private void connect(Channel client, URI backend, HttpHeaders headers, HandshakeSettings settings,
 			MonoSink<BackendAnswer> sink) {
-		boolean secure = "wss".equalsIgnoreCase(backend.getScheme()) || "https".equalsIgnoreCase(backend.getScheme());
+		boolean secure = InstanceKey.isSecure(backend.getScheme());
 		int port = (backend.getPort() > 0) ? backend.getPort() : (secure ? 443 : 80);
 		String host = backend.getHost();
 		Bootstrap bootstrap = new Bootstrap().group(client.eventLoop())
@@ -119,17 +120,13 @@ public class BackendConnector {
 		});
 	}
 
-	private static Throwable connectFailure(URI backend, TunnelSettings settings, Throwable cause) {
+	private static Throwable connectFailure(URI backend, HandshakeSettings settings, Throwable cause) {
 		if (cause instanceof ConnectTimeoutException) {
-			return new BackendTimeoutException("no TCP answer from " + authority(backend) + " within connect-timeout "
+			return new BackendTimeoutException("no TCP answer from " + InstanceKey.of(backend) + " within connect-timeout "
 					+ settings.connectTimeout().toMillis() + "ms");
 		}
 		String why = (cause instanceof ConnectException) ? "connection refused" : String.valueOf(cause.getMessage());
-		return new BackendUnavailableException("cannot connect to " + authority(backend) + ": " + why);
-	}
-
-	static String authority(URI uri) {
-		return uri.getHost() + ":" + uri.getPort();
+		return new BackendUnavailableException("cannot connect to " + InstanceKey.of(backend) + ": " + why);
 	}
 
 	/**
@@ -164,9 +161,9 @@ public class BackendConnector {
 			this.sink = sink;
 		}
 
-		void startTimer(Channel channel, URI backend, TunnelSettings settings) {
+		void startTimer(Channel channel, URI backend, HandshakeSettings settings) {
 			this.timer = channel.eventLoop().schedule(() -> {
-				fail(new BackendTimeoutException(authority(backend)
+				fail(new BackendTimeoutException(InstanceKey.of(backend)
 						+ " accepted the connection but did not answer the handshake within handshake-timeout "
 						+ settings.handshakeTimeout().toMillis() + "ms"));
 				channel.close();

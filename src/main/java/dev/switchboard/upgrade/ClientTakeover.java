@@ -7,7 +7,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
 import reactor.netty.NettyPipeline;
 
-import dev.switchboard.idle.ClientHeaderTimeoutHandler;
+import dev.switchboard.edge.ClientHeaderTimeoutHandler;
 
 /**
  * Makes the client's connection one end of a tunnel: the tunnel's handler goes in front of Reactor

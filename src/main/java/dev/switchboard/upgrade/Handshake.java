@@ -8,7 +8,7 @@ import io.netty.channel.Channel;
 
 import org.springframework.web.server.ServerWebExchange;
 
-import dev.switchboard.config.TunnelSettings;
+import dev.switchboard.tunnel.TunnelSettings;
 
 /**
  * One WebSocket handshake in flight: what the tunnel filter knows about it from the request to the
@@ -25,7 +25,10 @@ final class Handshake {
 	/** The instance being contacted; a retry on another instance replaces it. */
 	URI backend;
 
-	final TunnelSettings settings;
+	final HandshakeSettings settings;
+
+	/** What the tunnel runs with, should the backend accept. */
+	final TunnelSettings tunnelSettings;
 
 	final long startNanos = System.nanoTime();
 
@@ -33,13 +36,14 @@ final class Handshake {
 
 	private boolean recorded;
 
-	Handshake(ServerWebExchange exchange, Channel client, String routeId, URI backend, TunnelSettings settings,
-			List<HandshakeRecorder> recorders) {
+	Handshake(ServerWebExchange exchange, Channel client, String routeId, URI backend, HandshakeSettings settings,
+			TunnelSettings tunnelSettings, List<HandshakeRecorder> recorders) {
 		this.exchange = exchange;
 		this.client = client;
 		this.routeId = routeId;
 		this.backend = backend;
 		this.settings = settings;
+		this.tunnelSettings = tunnelSettings;
 		this.recorders = recorders;
 	}
 

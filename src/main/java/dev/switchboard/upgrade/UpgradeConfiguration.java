@@ -3,34 +3,41 @@ package dev.switchboard.upgrade;
 import java.util.List;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.ConfigurableEnvironment;
 
-import dev.switchboard.config.RouteSettingsResolver;
-import dev.switchboard.config.SwitchboardProperties;
+import dev.switchboard.config.RouteSettings;
 import dev.switchboard.tunnel.TunnelRegistry;
+import dev.switchboard.tunnel.TunnelSettings;
 
 /** The WebSocket tunnel that replaces Spring Cloud Gateway's stock WebSocket routing. */
 @Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties({ HandshakeSettings.class, BackendTlsProperties.class })
 class UpgradeConfiguration {
 
 	@Bean
-	BackendConnector switchboardBackendConnector(SwitchboardProperties properties) {
-		return new BackendConnector(properties.getBackendTls().isTrustAll());
+	RouteSettings<HandshakeSettings> switchboardHandshakeSettings(HandshakeSettings defaults,
+			ConfigurableEnvironment environment) {
+		return new RouteSettings<>("switchboard", HandshakeSettings.class, defaults, environment,
+				(settings, prefix) -> settings.check(prefix));
 	}
 
 	@Bean
-	TunnelRegistry switchboardTunnelRegistry(SwitchboardProperties properties) {
-		return new TunnelRegistry(properties.getCloseTimeout());
+	BackendConnector switchboardBackendConnector(BackendTlsProperties tls) {
+		return new BackendConnector(tls.isTrustAll());
 	}
 
 	@Bean
-	WebSocketTunnelFilter switchboardWebSocketTunnelFilter(BackendConnector connector, RouteSettingsResolver resolver,
+	WebSocketTunnelFilter switchboardWebSocketTunnelFilter(BackendConnector connector,
+			RouteSettings<HandshakeSettings> handshakeSettings, RouteSettings<TunnelSettings> tunnelSettings,
 			TunnelRegistry registry, ObjectProvider<List<HttpHeadersFilter>> headersFilters,
 			ObjectProvider<HandshakeRecorder> recorders, ObjectProvider<WebSocketTunnelFilter.TrafficRecorders> traffic,
 			ObjectProvider<BackendRetry> retry) {
-		return new WebSocketTunnelFilter(connector, resolver, registry, headersFilters, recorders.orderedStream().toList(),
+		return new WebSocketTunnelFilter(connector, handshakeSettings, tunnelSettings, registry, headersFilters,
+				recorders.orderedStream().toList(),
 				traffic.getIfAvailable(() -> WebSocketTunnelFilter.TrafficRecorders.NONE),
 				retry.getIfAvailable(() -> BackendRetry.NONE));
 	}

@@ -10,7 +10,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.server.ServerWebExchange;
 
-import dev.switchboard.config.TunnelSettings;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.PRESERVE_HOST_HEADER_ATTRIBUTE;
 
@@ -26,7 +25,7 @@ final class UpstreamHeaders {
 	}
 
 	static io.netty.handler.codec.http.HttpHeaders of(HttpHeaders filtered, ServerWebExchange exchange, URI backend,
-			TunnelSettings settings) {
+			HandshakeSettings settings) {
 		DefaultHttpHeaders headers = new DefaultHttpHeaders();
 		for (Map.Entry<String, List<String>> entry : filtered.headerSet()) {
 			headers.add(entry.getKey(), entry.getValue());

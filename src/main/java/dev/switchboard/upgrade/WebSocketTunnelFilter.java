@@ -33,13 +33,15 @@ import org.springframework.http.support.Netty4HeadersAdapter;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.util.UriComponentsBuilder;
 
+import dev.switchboard.ExchangeAttributes;
 import dev.switchboard.FilterOrder;
-import dev.switchboard.config.RouteSettingsResolver;
-import dev.switchboard.config.TunnelSettings;
+import dev.switchboard.InstanceKey;
+import dev.switchboard.config.RouteSettings;
 import dev.switchboard.tunnel.TrafficRecorder;
 import dev.switchboard.tunnel.Tunnel;
 import dev.switchboard.tunnel.TunnelOrigin;
 import dev.switchboard.tunnel.TunnelRegistry;
+import dev.switchboard.tunnel.TunnelSettings;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR;
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
@@ -57,15 +59,11 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 
 	private static final Log logger = LogFactory.getLog(WebSocketTunnelFilter.class);
 
-	/** Set on exchanges whose handshake this filter took: they are logged with their tunnel. */
-	public static final String TUNNEL_HANDLED_ATTR = WebSocketTunnelFilter.class.getName() + ".handled";
-
-	/** A sticky-routing filter may put its decision here, for the access log. */
-	public static final String STICKY_DECISION_ATTR = "switchboard.sticky.decision";
-
 	private final BackendConnector connector;
 
-	private final RouteSettingsResolver settingsResolver;
+	private final RouteSettings<HandshakeSettings> handshakeSettings;
+
+	private final RouteSettings<TunnelSettings> tunnelSettings;
 
 	private final TunnelRegistry registry;
 
@@ -79,11 +77,12 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 
 	private volatile List<HttpHeadersFilter> resolvedHeadersFilters;
 
-	public WebSocketTunnelFilter(BackendConnector connector, RouteSettingsResolver settingsResolver,
-			TunnelRegistry registry, ObjectProvider<List<HttpHeadersFilter>> headersFilters,
+	public WebSocketTunnelFilter(BackendConnector connector, RouteSettings<HandshakeSettings> handshakeSettings,
+			RouteSettings<TunnelSettings> tunnelSettings, TunnelRegistry registry, ObjectProvider<List<HttpHeadersFilter>> headersFilters,
 			List<HandshakeRecorder> recorders, TrafficRecorders traffic, BackendRetry retry) {
 		this.connector = connector;
-		this.settingsResolver = settingsResolver;
+		this.handshakeSettings = handshakeSettings;
+		this.tunnelSettings = tunnelSettings;
 		this.registry = registry;
 		this.headersFilters = headersFilters;
 		this.recorders = List.copyOf(recorders);
@@ -109,10 +108,10 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 			return chain.filter(exchange);
 		}
 		setAlreadyRouted(exchange);
-		exchange.getAttributes().put(TUNNEL_HANDLED_ATTR, Boolean.TRUE);
+		exchange.getAttributes().put(ExchangeAttributes.TUNNEL_HANDLED, Boolean.TRUE);
 		Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
 		Handshake handshake = new Handshake(exchange, clientChannel(request), (route != null) ? route.getId() : "?",
-				backend, this.settingsResolver.forRoute(route), this.recorders);
+				backend, this.handshakeSettings.forRoute(route), this.tunnelSettings.forRoute(route), this.recorders);
 		UpgradeRequests.Rejection rejection = UpgradeRequests.validate(request);
 		if (rejection != null) {
 			logger.info("Refused WebSocket handshake from " + request.getRemoteAddress() + " on route "
@@ -210,7 +209,7 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 			backendChannel.close();
 			if (stillSwitching) {
 				logger.warn("WebSocket handshake on route " + handshake.routeId + " answered 502: backend "
-						+ handshake.backend.getAuthority() + " closed the connection right after accepting it");
+						+ InstanceKey.of(handshake.backend) + " closed the connection right after accepting it");
 				response.setStatusCode(HttpStatus.BAD_GATEWAY);
 				response.getHeaders().clear();
 				handshake.record(HandshakeOutcome.BACKEND_UNAVAILABLE, HttpStatus.BAD_GATEWAY.value());
@@ -218,10 +217,11 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 			return;
 		}
 		handshake.record(HandshakeOutcome.SUCCESS, HttpStatus.SWITCHING_PROTOCOLS.value());
-		TunnelOrigin origin = new TunnelOrigin(handshake.routeId, handshake.backend, handshake.clientAddress(),
-				handshake.elapsedNanos(), handshake.exchange.getAttribute(STICKY_DECISION_ATTR),
+		TunnelOrigin origin = new TunnelOrigin(handshake.routeId, InstanceKey.of(handshake.backend),
+				handshake.clientAddress(), handshake.elapsedNanos(),
+				handshake.exchange.getAttribute(ExchangeAttributes.STICKY_DECISION),
 				this.traffic.recorder(handshake.routeId, true), this.traffic.recorder(handshake.routeId, false));
-		Tunnel tunnel = new Tunnel(origin, handshake.settings, this.registry);
+		Tunnel tunnel = new Tunnel(origin, handshake.tunnelSettings, this.registry);
 		ClientTakeover.takeOver(handshake.client, tunnel.clientHandler());
 		tunnel.writeToClient(SwitchingProtocolsResponse.encode(response.getHeaders(), handshake.client.alloc()));
 		BackendConnector.handOver(backendChannel, tunnel.backendHandler(), ClientTakeover.TUNNEL_HANDLER);

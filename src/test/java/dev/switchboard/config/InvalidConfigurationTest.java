@@ -7,34 +7,54 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.cloud.gateway.config.GatewayProperties;
+import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.Configuration;
-
-import dev.switchboard.forwarded.ForwardedHeadersFilter;
+import org.springframework.context.annotation.FilterType;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Configuration Switchboard cannot use stops the gateway at startup with a message that says what to
- * fix. Runs Switchboard's own configuration classes over the real property binding, without a server.
+ * fix. Runs the settings, edge, tunnel and handshake configuration over the real property binding,
+ * without a server.
  */
 class InvalidConfigurationTest {
 
 	static final String ROUTE = "spring.cloud.gateway.server.webflux.routes[0].";
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
-		.withUserConfiguration(GatewayPropertiesOnly.class, SettingsConfiguration.class)
-		.withBean(ForwardedHeadersFilter.class, () -> null)
+		.withUserConfiguration(SettingsOfTheTunnel.class)
 		.withPropertyValues(ROUTE + "id=chat", ROUTE + "uri=ws://127.0.0.1:9", ROUTE + "predicates[0]=Path=/chat");
 
 	@ParameterizedTest
 	@CsvSource(delimiter = '|', value = {
 			"metadata.switchboard.max-message-size=banana|Route 'chat': metadata.switchboard.max-message-size",
-			"metadata.switchboard.max-mesage-size=1MB|Route 'chat': metadata.switchboard",
+			"metadata.switchboard.max-mesage-size=1MB|Route 'chat': metadata.switchboard.max-mesage-size is not a per-route setting; did you mean 'switchboard.max-message-size'?",
 			"metadata.switchboard.connect-timeout=0s|metadata.switchboard.connect-timeout must be greater than zero",
-			"metadata.switchboard.handshake-timeout=soon|Route 'chat': metadata.switchboard.handshake-timeout" })
+			"metadata.switchboard.handshake-timeout=soon|Route 'chat': metadata.switchboard.handshake-timeout",
+			"metadata.switchboard.client-header-timeout=1s|metadata.switchboard.client-header-timeout cannot be set per route" })
 	void aBadRouteOverrideNamesTheRouteAndTheKey(String property, String message) {
 		this.runner.withPropertyValues(ROUTE + property)
 			.run((context) -> assertThat(context).getFailure().satisfies((ex) -> assertThat(messages(ex)).contains(message)));
+	}
+
+	@ParameterizedTest
+	@CsvSource(delimiter = '|', value = {
+			"switchboard.idle-timout=2h|switchboard.idle-timout is not a Switchboard property; did you mean 'switchboard.idle-timeout'?",
+			"switchboard.sticky.enabeld=true|switchboard.sticky.enabeld is not a Switchboard property; did you mean 'switchboard.sticky.enabled'?",
+			"switchboard.sticky.redis.timeout=1s|switchboard.sticky.redis.timeout has been renamed switchboard.redis.timeout",
+			"switchboard.made-up=1|switchboard.made-up is not a Switchboard property" })
+	void aMisspeltGlobalPropertyNamesTheNearestValidOne(String property, String message) {
+		this.runner.withPropertyValues(property)
+			.run((context) -> assertThat(context).getFailure().satisfies((ex) -> assertThat(messages(ex)).contains(message)));
+	}
+
+	@Test
+	void mapAndListEntriesAreKnown() {
+		this.runner
+			.withPropertyValues("switchboard.discovery.dns.services.chat=chat:8080",
+					"switchboard.forwarded.trusted-proxies[0]=10.0.0.0/8")
+			.run((context) -> assertThat(context).hasNotFailed());
 	}
 
 	@Test
@@ -81,9 +101,16 @@ class InvalidConfigurationTest {
 		return all.toString();
 	}
 
+	/** Switchboard's configuration of the settings, the edge, the tunnel and the handshake, and nothing else. */
 	@Configuration(proxyBeanMethods = false)
 	@EnableConfigurationProperties(GatewayProperties.class)
-	static class GatewayPropertiesOnly {
+	@ComponentScan(basePackages = { "dev.switchboard.config", "dev.switchboard.edge", "dev.switchboard.tunnel",
+			"dev.switchboard.upgrade" }, useDefaultFilters = false,
+			includeFilters = @ComponentScan.Filter(type = FilterType.ANNOTATION,
+					classes = Configuration.class),
+			excludeFilters = @ComponentScan.Filter(type = FilterType.ASSIGNABLE_TYPE,
+					classes = SettingsOfTheTunnel.class))
+	static class SettingsOfTheTunnel {
 
 	}
 

@@ -45,8 +45,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.Environment;
 
 import dev.switchboard.SwitchboardApplication;
-import dev.switchboard.config.SwitchboardProperties;
-import dev.switchboard.sticky.DnsDiscoveryProperties;
+import dev.switchboard.balancer.DnsDiscoveryProperties;
+import dev.switchboard.edge.EdgeProperties;
 import dev.switchboard.support.PrivateLoops;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -395,7 +395,7 @@ class HelmChartTest {
 			DnsDiscoveryProperties dns = gateway.getBean(DnsDiscoveryProperties.class);
 			assertThat(dns.getServices()).containsExactly(Map.entry("chat", "chat-headless.chat.svc.cluster.local:8080"));
 			assertThat(dns.getRefreshInterval()).hasSeconds(10);
-			assertThat(gateway.getBean(SwitchboardProperties.class).getEdgeIdleTimeout()).hasSeconds(3600);
+			assertThat(gateway.getBean(EdgeProperties.class).getEdgeIdleTimeout()).hasSeconds(3600);
 			assertThat(environment.getProperty("spring.data.redis.host")).isEqualTo("redis-master.data.svc.cluster.local");
 			assertThat(environment.getProperty("spring.cloud.gateway.server.webflux.routes[0].id")).isNotNull();
 			assertThat(environment.getProperty("logging.level.dev.switchboard.tunnel")).isEqualTo("DEBUG");

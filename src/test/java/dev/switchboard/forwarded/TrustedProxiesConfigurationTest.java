@@ -1,13 +1,12 @@
 package dev.switchboard.forwarded;
 
+import java.net.InetAddress;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Import;
-
-import dev.switchboard.config.SwitchboardProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -32,16 +31,15 @@ class TrustedProxiesConfigurationTest {
 	@Test
 	void rangesMatchByPrefix() throws Exception {
 		TrustedProxies proxies = TrustedProxies.parse(List.of("10.0.0.0/8", "192.168.1.10", "fd00::/8"));
-		assertThat(proxies.isTrusted(java.net.InetAddress.getByName("10.200.3.4"))).isTrue();
-		assertThat(proxies.isTrusted(java.net.InetAddress.getByName("11.0.0.1"))).isFalse();
-		assertThat(proxies.isTrusted(java.net.InetAddress.getByName("192.168.1.10"))).isTrue();
-		assertThat(proxies.isTrusted(java.net.InetAddress.getByName("192.168.1.11"))).isFalse();
-		assertThat(proxies.isTrusted(java.net.InetAddress.getByName("fd12::1"))).isTrue();
-		assertThat(proxies.isTrusted(java.net.InetAddress.getByName("fe80::1"))).isFalse();
+		assertThat(proxies.isTrusted(InetAddress.getByName("10.200.3.4"))).isTrue();
+		assertThat(proxies.isTrusted(InetAddress.getByName("11.0.0.1"))).isFalse();
+		assertThat(proxies.isTrusted(InetAddress.getByName("192.168.1.10"))).isTrue();
+		assertThat(proxies.isTrusted(InetAddress.getByName("192.168.1.11"))).isFalse();
+		assertThat(proxies.isTrusted(InetAddress.getByName("fd12::1"))).isTrue();
+		assertThat(proxies.isTrusted(InetAddress.getByName("fe80::1"))).isFalse();
 		assertThatIllegalArgumentException().isThrownBy(() -> TrustedProxies.parse(List.of("10.0.0.0/x")));
 	}
 
-	@org.springframework.boot.context.properties.EnableConfigurationProperties(SwitchboardProperties.class)
 	@Import(ForwardedConfiguration.class)
 	static class WithProperties {
 

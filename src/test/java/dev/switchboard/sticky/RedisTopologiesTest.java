@@ -14,6 +14,7 @@ import redis.embedded.RedisSentinel;
 import redis.embedded.RedisServer;
 import redis.embedded.RedisShardedCluster;
 
+import dev.switchboard.metrics.SwitchboardMeters;
 import dev.switchboard.support.TestBackend;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -57,7 +58,7 @@ class RedisTopologiesTest {
 				Map.Entry<String, String> recorded = stickyOverReconnects(gateway);
 				assertThat(redis.sync().get(recorded.getKey())).as("recorded on the master").isEqualTo(recorded.getValue());
 			}
-			assertThat(gateway.meter(StickyMetrics.REDIS_DEGRADED)).isEqualTo(0);
+			assertThat(gateway.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED)).isEqualTo(0);
 		}
 		finally {
 			direct.shutdown();
@@ -89,7 +90,7 @@ class RedisTopologiesTest {
 					.getNodeId());
 			}
 			assertThat(shards.stream().distinct().count()).as("sessions on more than one shard").isGreaterThan(1);
-			assertThat(gateway.meter(StickyMetrics.REDIS_DEGRADED)).isEqualTo(0);
+			assertThat(gateway.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED)).isEqualTo(0);
 		}
 		finally {
 			direct.shutdown();
@@ -102,11 +103,11 @@ class RedisTopologiesTest {
 		StickyGateway.Answer first = gateway.ws("/chat/ws/whoami", null);
 		String cookie = first.cookie(COOKIE);
 		assertThat(cookie).isNotNull();
-		double hits = gateway.meter(StickyMetrics.DECISIONS, "route", "chat", "decision", "hit");
+		double hits = gateway.meter(SwitchboardMeters.STICKY_DECISIONS, "route", "chat", "decision", "hit");
 		for (int i = 0; i < 5; i++) {
 			assertThat(gateway.ws("/chat/ws/whoami", cookie).body()).as("reconnect " + i).isEqualTo(first.body());
 		}
-		assertThat(gateway.meter(StickyMetrics.DECISIONS, "route", "chat", "decision", "hit"))
+		assertThat(gateway.meter(SwitchboardMeters.STICKY_DECISIONS, "route", "chat", "decision", "hit"))
 			.as("every reconnect found its session in Redis").isEqualTo(hits + 5);
 		String id = cookie.substring(COOKIE.length() + 1, COOKIE.length() + 1 + 22);
 		TestBackend pinned = backends.stream().filter((b) -> b.name.equals(first.body())).findFirst().orElseThrow();

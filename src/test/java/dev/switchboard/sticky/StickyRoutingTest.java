@@ -1,5 +1,6 @@
 package dev.switchboard.sticky;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import org.springframework.cloud.client.discovery.simple.InstanceProperties;
 import org.springframework.cloud.client.discovery.simple.reactive.SimpleReactiveDiscoveryProperties;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
+import dev.switchboard.metrics.SwitchboardMeters;
 import dev.switchboard.support.TestBackend;
 import dev.switchboard.support.WsClient;
 import dev.switchboard.tunnel.TunnelRegistry;
@@ -64,7 +66,7 @@ class StickyRoutingTest {
 		redis = StickyGateway.redis(redisPort);
 		redis.start();
 		List<String> args = StickyGateway.baseArgs(redisPort);
-		args.add("--switchboard.sticky.ejection-period=30s");
+		args.add("--switchboard.balancer.ejection-period=30s");
 		// Instance lists are cached for 35 s by default; 1 s lets a test see an instance leave discovery.
 		args.add("--spring.cloud.loadbalancer.cache.ttl=1s");
 		args.addAll(StickyGateway.instances("chat", ports(chat)));
@@ -80,7 +82,10 @@ class StickyRoutingTest {
 		args.addAll(StickyGateway.stickyRoute(5, "movable", "movable", "/movable", Map.of()));
 		args.add("--switchboard.discovery.dns.services.resolved=localhost:" + chat.get(0).port());
 		one = new StickyGateway(args);
-		two = new StickyGateway(args);
+		// The second replica sits behind a proxy it trusts (loopback): it believes X-Forwarded-Proto.
+		List<String> behindProxy = new ArrayList<>(args);
+		behindProxy.add("--switchboard.forwarded.trusted-proxies=127.0.0.0/8");
+		two = new StickyGateway(behindProxy);
 	}
 
 	@AfterAll
@@ -107,13 +112,13 @@ class StickyRoutingTest {
 				assertThat(again.cookie(COOKIE)).as("a known session gets no new cookie").isNull();
 			}
 		}
-		io.micrometer.core.instrument.MeterRegistry registry = one.bean(io.micrometer.core.instrument.MeterRegistry.class);
-		assertThat(registry.get(StickyMetrics.REDIS_LATENCY).tag("operation", "get").timer().count()).isGreaterThanOrEqualTo(60);
-		assertThat(registry.get(StickyMetrics.REDIS_LATENCY).tag("operation", "set").timer().count()).isGreaterThanOrEqualTo(3);
-		assertThat(one.meter(StickyMetrics.DECISIONS, "route", "chat", "decision", "hit")).isGreaterThanOrEqualTo(60);
-		assertThat(one.meter(StickyMetrics.REDIS_DEGRADED)).isEqualTo(0);
-		assertThat(one.meter(InstanceGauges.BACKEND_INSTANCES, "backend_service", "chat", "state", "healthy")).isEqualTo(3);
-		assertThat(one.meter(InstanceGauges.BACKEND_INSTANCES, "backend_service", "chat", "state", "draining")).isEqualTo(0);
+		MeterRegistry registry = one.bean(MeterRegistry.class);
+		assertThat(registry.get(SwitchboardMeters.STICKY_REDIS_LATENCY).tag("operation", "get").timer().count()).isGreaterThanOrEqualTo(60);
+		assertThat(registry.get(SwitchboardMeters.STICKY_REDIS_LATENCY).tag("operation", "set").timer().count()).isGreaterThanOrEqualTo(3);
+		assertThat(one.meter(SwitchboardMeters.STICKY_DECISIONS, "route", "chat", "decision", "hit")).isGreaterThanOrEqualTo(60);
+		assertThat(one.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED)).isEqualTo(0);
+		assertThat(one.meter(SwitchboardMeters.BACKEND_INSTANCES, "backend_service", "chat", "state", "healthy")).isEqualTo(3);
+		assertThat(one.meter(SwitchboardMeters.BACKEND_INSTANCES, "backend_service", "chat", "state", "draining")).isEqualTo(0);
 	}
 
 	@Test
@@ -124,16 +129,27 @@ class StickyRoutingTest {
 	}
 
 	@Test
-	void theCookieIsSecureWhenTheClientCameOverTls() {
+	void theCookieIsSecureWhenATrustedProxySaysTheClientCameOverTls() {
+		assertThat(newSessionCookie(two, "https")).contains("Secure").contains("HttpOnly");
+		assertThat(newSessionCookie(two, "http")).doesNotContain("Secure");
+	}
+
+	@Test
+	void aSpoofedForwardedProtoFromAnUntrustedPeerIsIgnored() {
+		assertThat(newSessionCookie(one, "https")).doesNotContain("Secure").contains("HttpOnly");
+	}
+
+	/** The Set-Cookie of a new session started with {@code X-Forwarded-Proto: proto}. */
+	private static String newSessionCookie(StickyGateway gateway, String proto) {
 		StickyGateway.Answer answer = WsClient.client()
-			.headers((headers) -> headers.set("X-Forwarded-Proto", "https"))
+			.headers((headers) -> headers.set("X-Forwarded-Proto", proto))
 			.get()
-			.uri(one.url("http", "/chat/whoami"))
+			.uri(gateway.url("http", "/chat/whoami"))
 			.responseSingle((response, body) -> body.asString()
 				.map((text) -> new StickyGateway.Answer(response.status().code(), text,
 						response.responseHeaders().getAll("Set-Cookie"))))
 			.block(WsClient.TIMEOUT);
-		assertThat(answer.setCookie(COOKIE)).contains("Secure").contains("HttpOnly");
+		return answer.setCookie(COOKIE);
 	}
 
 	@Test
@@ -193,13 +209,13 @@ class StickyRoutingTest {
 		String tampered = COOKIE + "=" + value.substring(0, 5) + (value.charAt(5) == 'A' ? 'B' : 'A') + value.substring(6);
 		String forged = COOKIE + "=" + value.substring(0, 23) + "AAAAAAAAAAAAAAAAAAAAAA";
 		String garbage = COOKIE + "=127.0.0.1:" + chat.get(0).port();
-		double rejectedBefore = one.meter(StickyMetrics.DECISIONS, "route", "chat", "decision", "rejected_cookie");
+		double rejectedBefore = one.meter(SwitchboardMeters.STICKY_DECISIONS, "route", "chat", "decision", "rejected_cookie");
 		for (String bad : List.of(tampered, forged, garbage)) {
 			StickyGateway.Answer answer = one.get("/chat/whoami", bad);
 			assertThat(answer.status()).isEqualTo(200);
 			assertThat(answer.cookie(COOKIE)).as("a new session for " + bad).isNotNull().isNotEqualTo(cookie);
 		}
-		assertThat(one.meter(StickyMetrics.DECISIONS, "route", "chat", "decision", "rejected_cookie"))
+		assertThat(one.meter(SwitchboardMeters.STICKY_DECISIONS, "route", "chat", "decision", "rejected_cookie"))
 			.isEqualTo(rejectedBefore + 3);
 	}
 
@@ -227,7 +243,7 @@ class StickyRoutingTest {
 		long reassignMillis = (System.nanoTime() - start) / 1_000_000;
 		assertThat(moved.body()).isEqualTo(other.name);
 		assertThat(moved.setCookie(COOKIE)).as("the cookie is sent again with the reassignment").isNotNull();
-		assertThat(one.meter(StickyMetrics.DECISIONS, "route", "pair", "decision", "reassigned")).isGreaterThanOrEqualTo(1);
+		assertThat(one.meter(SwitchboardMeters.STICKY_DECISIONS, "route", "pair", "decision", "reassigned")).isGreaterThanOrEqualTo(1);
 		// The other gateway never saw the instance fail: Redis tells it where the session went.
 		for (int i = 0; i < 5; i++) {
 			assertThat(two.get("/pair/whoami", cookie).body()).isEqualTo(other.name);
@@ -258,9 +274,9 @@ class StickyRoutingTest {
 		assertThat(reassigned.get().setCookie(COOKIE)).as("the cookie is sent again with the reassignment").isNotNull();
 		StickyGateway.Answer moved = one.ws("/movable/ws/whoami", cookie);
 		assertThat(moved.body()).isEqualTo(other.name);
-		assertThat(one.meter(StickyMetrics.DECISIONS, "route", "movable", "decision", "reassigned")).isGreaterThanOrEqualTo(1);
+		assertThat(one.meter(SwitchboardMeters.STICKY_DECISIONS, "route", "movable", "decision", "reassigned")).isGreaterThanOrEqualTo(1);
 		assertThat(two.ws("/movable/ws/whoami", cookie).body()).as("the other gateway follows Redis").isEqualTo(other.name);
-		assertThat(one.meter(InstanceGauges.BACKEND_INSTANCES, "backend_service", "movable", "state", "ejected"))
+		assertThat(one.meter(SwitchboardMeters.BACKEND_INSTANCES, "backend_service", "movable", "state", "ejected"))
 			.as("the instance never failed, so it was not ejected").isEqualTo(0);
 	}
 
@@ -305,10 +321,10 @@ class StickyRoutingTest {
 				handshakes += 2;
 			}
 			assertThat(handshakes).isEqualTo(24);
-			assertThat(one.meter(StickyMetrics.REDIS_DEGRADED)).isEqualTo(1);
-			assertThat(two.meter(StickyMetrics.REDIS_DEGRADED)).isEqualTo(1);
-			assertThat(one.meter(StickyMetrics.DECISIONS, "route", "chat", "decision", "fallback")).isGreaterThan(0);
-			assertThat(one.meter(StickyMetrics.REDIS_ERRORS, "operation", "get")).isGreaterThan(0);
+			assertThat(one.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED)).isEqualTo(1);
+			assertThat(two.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED)).isEqualTo(1);
+			assertThat(one.meter(SwitchboardMeters.STICKY_DECISIONS, "route", "chat", "decision", "fallback")).isGreaterThan(0);
+			assertThat(one.meter(SwitchboardMeters.STICKY_REDIS_ERRORS, "operation", "get")).isGreaterThan(0);
 			StickyGateway.Answer readiness = one.get("/actuator/health/readiness", null);
 			assertThat(readiness.status()).isEqualTo(200);
 			System.out.println("First request after Redis stopped: " + firstMillis + " ms");
@@ -319,7 +335,7 @@ class StickyRoutingTest {
 		}
 		long back = System.nanoTime();
 		StickyGateway.await("both gateways use Redis again", LIMIT,
-				() -> one.meter(StickyMetrics.REDIS_DEGRADED) == 0 && two.meter(StickyMetrics.REDIS_DEGRADED) == 0);
+				() -> one.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED) == 0 && two.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED) == 0);
 		System.out.println("Back on Redis after restart within " + (System.nanoTime() - back) / 1_000_000 + " ms");
 		String cookie = cookies.get(0);
 		String where = one.get("/chat/whoami", cookie).body();
@@ -339,17 +355,17 @@ class StickyRoutingTest {
 	void aRedisThatStopsAnsweringDelaysARequestByTheTimeoutOnly() throws Exception {
 		String cookie = one.ws("/chat/ws/whoami", null).cookie(COOKIE);
 		String where = one.get("/chat/whoami", cookie).body();
-		double errorsBefore = one.meter(StickyMetrics.REDIS_ERRORS, "operation", "get");
+		double errorsBefore = one.meter(SwitchboardMeters.STICKY_REDIS_ERRORS, "operation", "get");
 		pauseRedis(Duration.ofSeconds(5));
 		long start = System.nanoTime();
 		StickyGateway.Answer answer = one.ws("/chat/ws/whoami", cookie);
 		long millis = (System.nanoTime() - start) / 1_000_000;
 		assertThat(answer.body()).as("routed by rendezvous hashing while Redis is silent").isNotNull();
 		assertThat(millis).as("the handshake waited for the timeout, not for Redis").isLessThan(2500);
-		assertThat(one.meter(StickyMetrics.REDIS_ERRORS, "operation", "get")).isGreaterThan(errorsBefore);
-		assertThat(one.meter(StickyMetrics.REDIS_DEGRADED)).isEqualTo(1);
+		assertThat(one.meter(SwitchboardMeters.STICKY_REDIS_ERRORS, "operation", "get")).isGreaterThan(errorsBefore);
+		assertThat(one.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED)).isEqualTo(1);
 		System.out.println("Handshake while Redis was paused: " + millis + " ms");
-		StickyGateway.await("back on Redis after the pause", LIMIT, () -> one.meter(StickyMetrics.REDIS_DEGRADED) == 0);
+		StickyGateway.await("back on Redis after the pause", LIMIT, () -> one.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED) == 0);
 		assertThat(one.get("/chat/whoami", cookie).body()).isEqualTo(where);
 	}
 
@@ -387,11 +403,11 @@ class StickyRoutingTest {
 			TestBackend kept = drainable.get(1);
 			assertThat(names).contains(drained.name, kept.name);
 			String instance = "127.0.0.1:" + drained.port();
-			StickyGateway.Answer listed = one.get("/actuator/sticky", null);
+			StickyGateway.Answer listed = one.get("/actuator/backends", null);
 			assertThat(listed.status()).isEqualTo(200);
 			assertThat(listed.body()).contains("\"route\":\"drain\"").contains("\"instance\":\"" + instance + "\"")
 				.contains("\"openTunnels\":2");
-			StickyGateway.Answer drain = post(one, "/actuator/sticky",
+			StickyGateway.Answer drain = post(one, "/actuator/backends",
 					"{\"instance\":\"" + instance + "\",\"draining\":true,\"graceSeconds\":1}");
 			assertThat(drain.status()).isEqualTo(200);
 			for (int i = 0; i < 4; i++) {
@@ -414,10 +430,10 @@ class StickyRoutingTest {
 					assertThat(client.isOpen()).isTrue();
 				}
 			}
-			assertThat(two.get("/actuator/sticky", null).body()).contains("\"draining\":true");
-			post(one, "/actuator/sticky", "{\"instance\":\"" + instance + "\",\"draining\":false}");
+			assertThat(two.get("/actuator/backends", null).body()).contains("\"draining\":true");
+			post(one, "/actuator/backends", "{\"instance\":\"" + instance + "\",\"draining\":false}");
 			StickyGateway.await("the other gateway ends the drain too", LIMIT,
-					() -> !two.get("/actuator/sticky", null).body().contains("\"draining\":true"));
+					() -> !two.get("/actuator/backends", null).body().contains("\"draining\":true"));
 		}
 		finally {
 			clients.forEach(WsClient::close);

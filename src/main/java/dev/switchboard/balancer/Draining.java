@@ -1,0 +1,154 @@
+package dev.switchboard.balancer;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+
+import dev.switchboard.tunnel.GatewayCloseReason;
+import dev.switchboard.tunnel.Tunnel;
+
+/**
+ * Instances being drained, shared by every replica through one small Redis hash (instance to the time
+ * its tunnels close). The replica that receives the request applies it at once; the others pick it
+ * up within {@code drain-sync-interval}, off the request path. While Redis is unavailable each replica
+ * keeps what it last knew, and a drain requested meanwhile applies to the receiving replica only.
+ */
+class Draining implements DisposableBean {
+
+	private static final Log logger = LogFactory.getLog(Draining.class);
+
+	private final BackendInstances instances;
+
+	private final ReactiveStringRedisTemplate redis;
+
+	private final String key;
+
+	private final Duration timeout;
+
+	/** Instance to the epoch millisecond its tunnels close, as last applied here. */
+	private final Map<String, Long> applied = new ConcurrentHashMap<>();
+
+	private final Map<String, Disposable> pendingCloses = new ConcurrentHashMap<>();
+
+	private final Duration syncInterval;
+
+	private Disposable sync;
+
+	Draining(BackendInstances instances, ReactiveStringRedisTemplate redis, String key, Duration timeout,
+			Duration syncInterval) {
+		this.instances = instances;
+		this.redis = redis;
+		this.key = key;
+		this.timeout = timeout;
+		this.syncInterval = syncInterval;
+	}
+
+	/** Starts following drains of other replicas; a gateway without {@code lb://} routes never talks to Redis. */
+	synchronized void start() {
+		if (this.sync == null) {
+			this.sync = Flux.interval(this.syncInterval, this.syncInterval).concatMap((tick) -> sync(), 0).subscribe();
+		}
+	}
+
+	/** Drains the instance here at once and on every replica within the sync interval; returns when its tunnels close. */
+	Mono<Long> drain(String instance, Duration grace) {
+		start();
+		long closeAt = System.currentTimeMillis() + grace.toMillis();
+		apply(instance, closeAt);
+		return this.redis.opsForHash()
+			.put(this.key, instance, Long.toString(closeAt))
+			.timeout(this.timeout)
+			.onErrorResume((ex) -> {
+				logger.warn("Drain of " + instance + " applies to this replica only: Redis unavailable (" + ex.getMessage() + ")");
+				return Mono.just(false);
+			})
+			.thenReturn(closeAt);
+	}
+
+	Mono<Void> undrain(String instance) {
+		forget(instance);
+		return this.redis.opsForHash()
+			.remove(this.key, instance)
+			.timeout(this.timeout)
+			.onErrorResume((ex) -> {
+				logger.warn("Drain of " + instance + " ended on this replica only: Redis unavailable (" + ex.getMessage() + ")");
+				return Mono.just(0L);
+			})
+			.then();
+	}
+
+	private Mono<Void> sync() {
+		return this.redis.<String, String>opsForHash()
+			.entries(this.key)
+			.collectMap(Map.Entry::getKey, (entry) -> Long.parseLong(entry.getValue()))
+			.timeout(this.timeout)
+			.doOnNext(this::reconcile)
+			.onErrorResume((ex) -> Mono.empty())
+			.then();
+	}
+
+	private void reconcile(Map<String, Long> shared) {
+		shared.forEach((instance, closeAt) -> {
+			if (!closeAt.equals(this.applied.get(instance))) {
+				apply(instance, closeAt);
+			}
+		});
+		for (String instance : new HashMap<>(this.applied).keySet()) {
+			if (!shared.containsKey(instance)) {
+				forget(instance);
+			}
+		}
+	}
+
+	private void apply(String instance, long closeAt) {
+		this.applied.put(instance, closeAt);
+		this.instances.setDraining(instance, true);
+		long delay = Math.max(0, closeAt - System.currentTimeMillis());
+		logger.info("Backend instance " + instance + " draining: new sessions avoid it; its "
+				+ this.instances.openTunnels(instance) + " open tunnel(s) here close with 1001 in " + delay + "ms");
+		Disposable previous = this.pendingCloses.put(instance,
+				Mono.delay(Duration.ofMillis(delay)).subscribe((tick) -> closeTunnels(instance)));
+		if (previous != null) {
+			previous.dispose();
+		}
+	}
+
+	private void forget(String instance) {
+		if (this.applied.remove(instance) != null) {
+			logger.info("Backend instance " + instance + " no longer draining");
+		}
+		this.instances.setDraining(instance, false);
+		Disposable pending = this.pendingCloses.remove(instance);
+		if (pending != null) {
+			pending.dispose();
+		}
+	}
+
+	private void closeTunnels(String instance) {
+		if (!this.instances.isDraining(instance)) {
+			return;
+		}
+		for (Tunnel tunnel : this.instances.tunnelsTo(instance)) {
+			tunnel.close(GatewayCloseReason.DRAIN);
+		}
+	}
+
+	@Override
+	public synchronized void destroy() {
+		if (this.sync != null) {
+			this.sync.dispose();
+		}
+		this.pendingCloses.values().forEach(Disposable::dispose);
+	}
+
+}

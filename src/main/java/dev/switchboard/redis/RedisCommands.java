@@ -1,0 +1,141 @@
+package dev.switchboard.redis;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.GetExArgs;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import reactor.core.scheduler.Schedulers;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+/**
+ * The hot path's Redis commands ({@code GETEX}, {@code SET EX}, and the {@code PING} that notices Redis
+ * is back) through Lettuce's asynchronous API, on a connection of their own opened by the client Spring
+ * Boot built from {@code spring.data.redis.*}: standalone, Sentinel and Cluster alike, with its options
+ * (command timeout, refusing commands while disconnected).
+ *
+ * Why not the reactive template: per command it looks the connection up under a lock, serializes through
+ * byte buffers and builds reactive publishers, several times the work of the command itself. The
+ * connection opens in the background, never on an event loop; until it is open every command fails at
+ * once, which the store treats like any Redis failure (rendezvous hashing); once open, Lettuce reconnects
+ * it by itself.
+ */
+public final class RedisCommands implements SmartLifecycle {
+
+	private static final Log logger = LogFactory.getLog(RedisCommands.class);
+
+	private final LettuceConnectionFactory factory;
+
+	private final AtomicBoolean opening = new AtomicBoolean();
+
+	private volatile StatefulConnection<String, String> connection;
+
+	private volatile RedisClusterAsyncCommands<String, String> commands;
+
+	private volatile boolean closed;
+
+	RedisCommands(LettuceConnectionFactory factory) {
+		this.factory = factory;
+	}
+
+	public CompletionStage<String> getex(String key, Duration ttl) {
+		RedisClusterAsyncCommands<String, String> redis = commands();
+		return (redis != null) ? redis.getex(key, GetExArgs.Builder.ex(ttl)) : notOpen();
+	}
+
+	public CompletionStage<String> set(String key, String value, Duration ttl) {
+		RedisClusterAsyncCommands<String, String> redis = commands();
+		return (redis != null) ? redis.set(key, value, SetArgs.Builder.ex(ttl)) : notOpen();
+	}
+
+	public CompletionStage<String> ping() {
+		RedisClusterAsyncCommands<String, String> redis = commands();
+		return (redis != null) ? redis.ping() : notOpen();
+	}
+
+	private RedisClusterAsyncCommands<String, String> commands() {
+		RedisClusterAsyncCommands<String, String> redis = this.commands;
+		if (redis == null) {
+			openInBackground();
+		}
+		return redis;
+	}
+
+	/** Opens the connection soon, off the caller's thread; gateways without sticky routes never call this. */
+	public void openInBackground() {
+		if (!this.closed && this.commands == null && this.opening.compareAndSet(false, true)) {
+			Schedulers.boundedElastic().schedule(() -> {
+				try {
+					open();
+				}
+				catch (RuntimeException ex) {
+					logger.debug("Cannot connect to Redis yet: " + ex.getMessage());
+				}
+				finally {
+					this.opening.set(false);
+				}
+			});
+		}
+	}
+
+	@SuppressWarnings("unchecked")
+	private synchronized void open() {
+		if (this.closed || this.commands != null) {
+			return;
+		}
+		AbstractRedisClient client = this.factory.getNativeClient();
+		StatefulConnection<String, String> opened = (client instanceof RedisClusterClient cluster)
+				? cluster.connect(StringCodec.UTF8) : ((RedisClient) client).connect(StringCodec.UTF8);
+		this.connection = opened;
+		this.commands = (opened instanceof StatefulRedisClusterConnection<?, ?> clustered)
+				? ((StatefulRedisClusterConnection<String, String>) clustered).async()
+				: ((StatefulRedisConnection<String, String>) opened).async();
+	}
+
+	private static CompletionStage<String> notOpen() {
+		return CompletableFuture.failedFuture(new IllegalStateException("no connection to Redis yet"));
+	}
+
+	@Override
+	public void start() {
+	}
+
+	@Override
+	public boolean isRunning() {
+		return !this.closed;
+	}
+
+	/**
+	 * Closes the connection before the connection factory (same phase; this bean depends on it, so it stops
+	 * first) shuts its client down: closed by the client instead, a Cluster connection's node connections
+	 * are closed twice, with a warning each.
+	 */
+	@Override
+	public synchronized void stop() {
+		this.closed = true;
+		StatefulConnection<String, String> open = this.connection;
+		if (open != null && open.isOpen()) {
+			open.close();
+		}
+	}
+
+	@Override
+	public int getPhase() {
+		return this.factory.getPhase();
+	}
+
+}

@@ -1,0 +1,90 @@
+package dev.switchboard.tunnel;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+import static dev.switchboard.config.SettingChecks.notNegative;
+import static dev.switchboard.config.SettingChecks.positive;
+
+/**
+ * How a route's tunnels run, from the {@code 101} to the close: {@code switchboard.*} globally, and per
+ * route under {@code metadata.switchboard.*} with the same names (see {@code RouteSettings}). A new
+ * setting is one component here, with its default and javadoc.
+ *
+ * @param maxMessageSize Largest WebSocket message (all its fragments together) relayed in either
+ * direction; a larger one is refused with close code 1009
+ * @param closeTimeout How long the gateway waits for a peer to answer a close frame before it closes the
+ * TCP connection itself; also the grace period for closing tunnels at shutdown
+ * @param heartbeatInterval Silence from one side of a tunnel after which the gateway pings it, keeping NATs
+ * and load balancers warm and finding dead peers; 0 disables heartbeats
+ * @param heartbeatTimeout How long a pinged side has to send anything (a pong or any frame) before it is
+ * declared dead
+ * @param idleTimeout Time without a data frame (text or binary) in either direction after which a tunnel is
+ * closed with 1001 "idle timeout"; 0 disables; heartbeats do not count as activity
+ * @param maxLifetime Age at which a tunnel is closed with 1001 "max lifetime", to force periodic reconnects;
+ * 0 means no limit
+ * @param answerPings Answer the peers' own pings at the gateway instead of relaying them to the other side
+ */
+@ConfigurationProperties("switchboard")
+public record TunnelSettings(@DefaultValue("16MB") DataSize maxMessageSize, @DefaultValue("5s") Duration closeTimeout,
+		@DefaultValue("30s") Duration heartbeatInterval, @DefaultValue("10s") Duration heartbeatTimeout,
+		@DefaultValue("1h") Duration idleTimeout, @DefaultValue("0") Duration maxLifetime,
+		@DefaultValue("false") boolean answerPings) {
+
+	/** How far below the edge's idle timeout the heartbeat interval must stay: room for jitter and a round trip. */
+	static final double EDGE_MARGIN = 0.75;
+
+	public boolean heartbeatsEnabled() {
+		return !this.heartbeatInterval.isZero();
+	}
+
+	/**
+	 * Refuses values that cannot work, naming the properties and the fix, instead of letting them show up
+	 * in production as tunnels cut at random.
+	 * @param prefix What comes before {@code switchboard.} where the user wrote the value ({@code ""} or
+	 * {@code metadata.})
+	 */
+	public void check(String prefix) {
+		String p = prefix + "switchboard.";
+		positive(p + "max-message-size", this.maxMessageSize);
+		positive(p + "close-timeout", this.closeTimeout);
+		notNegative(p + "heartbeat-interval", this.heartbeatInterval);
+		notNegative(p + "idle-timeout", this.idleTimeout);
+		notNegative(p + "max-lifetime", this.maxLifetime);
+		if (!heartbeatsEnabled()) {
+			return;
+		}
+		if (this.heartbeatTimeout.isNegative() || this.heartbeatTimeout.isZero()
+				|| this.heartbeatTimeout.compareTo(this.heartbeatInterval) >= 0) {
+			throw new IllegalArgumentException(p + "heartbeat-timeout (" + this.heartbeatTimeout
+					+ ") must be greater than zero and shorter than " + p + "heartbeat-interval (" + this.heartbeatInterval
+					+ "): a peer must be able to answer one ping before the next is due."
+					+ " Lower heartbeat-timeout or raise heartbeat-interval");
+		}
+		if (!this.idleTimeout.isZero() && this.heartbeatInterval.compareTo(this.idleTimeout) >= 0) {
+			throw new IllegalArgumentException(p + "heartbeat-interval (" + this.heartbeatInterval
+					+ ") must be shorter than " + p + "idle-timeout (" + this.idleTimeout
+					+ "), or heartbeats could never keep a quiet tunnel's peers checked before it is closed."
+					+ " Lower heartbeat-interval or raise idle-timeout");
+		}
+	}
+
+	/**
+	 * The heartbeat must cross the load balancer in front before its idle timeout cuts a quiet tunnel.
+	 * @param edgeIdleTimeout {@code switchboard.edge-idle-timeout}, or null when unknown
+	 */
+	public void checkAgainstEdge(String prefix, Duration edgeIdleTimeout) {
+		if (edgeIdleTimeout != null && heartbeatsEnabled()
+				&& this.heartbeatInterval.toMillis() > edgeIdleTimeout.toMillis() * EDGE_MARGIN) {
+			throw new IllegalArgumentException(prefix + "switchboard.heartbeat-interval (" + this.heartbeatInterval
+					+ ") must be at most 75% of switchboard.edge-idle-timeout (" + edgeIdleTimeout
+					+ "): the load balancer in front would cut quiet tunnels before a ping crosses it."
+					+ " Lower heartbeat-interval, or raise the idle timeout of the load balancer or ingress"
+					+ " (see README, Operations)");
+		}
+	}
+
+}
