@@ -57,7 +57,7 @@ final class FrameScanner {
 	long messages;
 
 	/** A data frame started since the tunnel last looked: activity for the idle timeout. */
-	boolean dataSeen;
+	private boolean dataSeen;
 
 	long bytes;
 
@@ -71,6 +71,13 @@ final class FrameScanner {
 	/** True when no data frame is half forwarded, so a frame may be injected towards the target. */
 	boolean atBoundary() {
 		return this.payloadRemaining == 0;
+	}
+
+	/** Whether a data frame started since the last call. */
+	boolean takeDataSeen() {
+		boolean seen = this.dataSeen;
+		this.dataSeen = false;
+		return seen;
 	}
 
 	/** From now on data frames are dropped (the gateway is closing); control frames are still seen. */

@@ -3,7 +3,9 @@ package dev.switchboard.tunnel;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.TimeUnit;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -13,9 +15,11 @@ import org.apache.commons.logging.LogFactory;
  * they are; the tunnel only watches frame boundaries, so close codes, reasons, extensions (e.g.
  * permessage-deflate) and subprotocol data reach the other side exactly as sent.
  *
- * It also owns the close handshake: a close frame from one side is relayed and its answer relayed
- * back; when one side's TCP connection dies without a close frame, the other side gets a real close
- * frame (1011 when the backend is lost, 1001 when the client is), never a silent drop.
+ * It owns the close handshake: a close frame from one side is relayed and its answer relayed back;
+ * when one side's TCP connection dies without a close frame, the other side gets a real close frame
+ * (1011 when the backend is lost, 1001 when the client is), never a silent drop. What is due when
+ * (heartbeats, dead peers, idle timeout, lifetime) is decided by its {@link TunnelPolicy}; each side's
+ * I/O and close state is its {@link TunnelSide}.
  */
 public final class Tunnel {
 
@@ -31,8 +35,6 @@ public final class Tunnel {
 
 	static final int PROTOCOL_ERROR = 1002;
 
-	private final String routeId;
-
 	private final TunnelOrigin origin;
 
 	private final TunnelSettings settings;
@@ -45,13 +47,12 @@ public final class Tunnel {
 
 	private final long openedAtNanos;
 
+	private TunnelPolicy policy;
+
 	private ScheduledFuture<?> closeTimer;
 
-	/** The next heartbeat, idle or lifetime deadline; one timer per tunnel. */
+	/** The one timer at the policy's next deadline. */
 	private ScheduledFuture<?> policyTimer;
-
-	/** When a data frame last crossed the tunnel in either direction (System.nanoTime). */
-	private long lastData;
 
 	private CloseInitiator initiator;
 
@@ -64,7 +65,6 @@ public final class Tunnel {
 	private boolean ended;
 
 	public Tunnel(TunnelOrigin origin, TunnelSettings settings, TunnelListener listener) {
-		this.routeId = origin.routeId();
 		this.origin = origin;
 		this.settings = settings;
 		this.listener = listener;
@@ -79,26 +79,24 @@ public final class Tunnel {
 	}
 
 	/** The handler to put on the client's channel. */
-	public io.netty.channel.ChannelHandler clientHandler() {
+	public ChannelHandler clientHandler() {
 		return this.client;
 	}
 
 	/** The handler to put on the backend's channel. */
-	public io.netty.channel.ChannelHandler backendHandler() {
+	public ChannelHandler backendHandler() {
 		return this.backend;
 	}
 
 	/** Writes the handshake answer, before any relayed byte. */
-	public void writeToClient(io.netty.buffer.ByteBuf bytes) {
+	public void writeToClient(ByteBuf bytes) {
 		this.client.ctx.writeAndFlush(bytes, this.client.ctx.voidPromise());
 	}
 
 	/** Starts relaying; both handlers must be in their pipelines. */
 	public void start() {
 		long now = System.nanoTime();
-		this.lastData = now;
-		this.client.lastHeard = now;
-		this.backend.lastHeard = now;
+		this.policy = new TunnelPolicy(this.settings, now);
 		schedulePolicy(now);
 		this.listener.onOpen(this);
 		for (TunnelSide side : new TunnelSide[] { this.client, this.backend }) {
@@ -109,7 +107,7 @@ public final class Tunnel {
 	}
 
 	public String routeId() {
-		return this.routeId;
+		return this.origin.routeId();
 	}
 
 	/** The backend instance ({@code host:port}) this tunnel is connected to, after load balancing. */
@@ -150,25 +148,9 @@ public final class Tunnel {
 		logger.debug(describe() + " closed by the gateway: " + reason);
 		this.client.scanner.discardData();
 		this.backend.scanner.discardData();
-		sendOwnClose(this.client, clientCode, clientText);
-		sendOwnClose(this.backend, backendCode, backendText);
+		this.client.sendGatewayClose(clientCode, clientText);
+		this.backend.sendGatewayClose(backendCode, backendText);
 		startCloseTimer();
-	}
-
-	private void sendOwnClose(TunnelSide side, int code, String reason) {
-		if (side.inactive) {
-			return;
-		}
-		if (side.closeSent) {
-			// It already has a close frame; it only has to answer it.
-			if (side.closeReceived) {
-				side.closeAfterFlush();
-			}
-			return;
-		}
-		side.closeSent = true;
-		side.closeSentByGateway = true;
-		side.sendOwnFrame(Frames.close(side.ctx.alloc(), code, reason, !side.isClient), true, false);
 	}
 
 	/** A close frame arrived from {@code from}; returns whether to relay it. */
@@ -198,97 +180,68 @@ public final class Tunnel {
 		return true;
 	}
 
-	/** Called for every read: the side is alive, and any data frame in it is activity. */
+	/** Called for every read: the side is alive, and any data frame scanned since is activity. */
 	void heard(TunnelSide side) {
-		if (this.policyTimer == null) {
+		if (this.policy == null) {
 			return;
 		}
 		long now = System.nanoTime();
-		side.lastHeard = now;
-		side.pingSentAt = 0;
-		FrameScanner peerScanner = side.peer.scanner;
-		if (side.scanner.dataSeen || peerScanner.dataSeen) {
-			side.scanner.dataSeen = false;
-			peerScanner.dataSeen = false;
-			this.lastData = now;
+		this.policy.heard(side.isClient, now);
+		takeDataSeen(now);
+	}
+
+	/** Data frames scanned since the last look (the scanners mark them as they parse) are activity. */
+	private void takeDataSeen(long now) {
+		if (this.client.scanner.takeDataSeen() | this.backend.scanner.takeDataSeen()) {
+			this.policy.data(now);
 		}
 	}
 
 	private void schedulePolicy(long now) {
-		long next = nextDeadline(now);
+		long next = this.policy.nextDeadline();
 		if (next != Long.MAX_VALUE) {
-			this.policyTimer = this.client.ctx.executor().schedule(this::checkPolicy, Math.max(0, next - now),
-					TimeUnit.NANOSECONDS);
+			this.policyTimer = this.client.ctx.executor()
+				.schedule(this::checkPolicy, Math.max(0, next - now), TimeUnit.NANOSECONDS);
 		}
 	}
 
-	/** Runs at the earliest deadline: pings silent sides, declares unanswering ones dead, ends idle or old tunnels. */
+	/** Runs at the policy's next deadline and carries out what is due. */
 	private void checkPolicy() {
 		this.policyTimer = null;
 		if (this.ended || this.gatewayReason != null) {
 			return;
 		}
 		long now = System.nanoTime();
-		if (this.client.scanner.dataSeen || this.backend.scanner.dataSeen) {
-			// Activity scanned after the last read that looked (the scanner marks it as it parses).
-			this.client.scanner.dataSeen = false;
-			this.backend.scanner.dataSeen = false;
-			this.lastData = now;
-		}
-		if (!this.settings.maxLifetime().isZero() && now - this.openedAtNanos >= this.settings.maxLifetime().toNanos()) {
-			closeByGateway(GatewayCloseReason.MAX_LIFETIME, GOING_AWAY, "max lifetime");
+		takeDataSeen(now);
+		TunnelPolicy.Due due = this.policy.due(now);
+		if (due.close() == GatewayCloseReason.DEAD_PEER) {
+			deadPeer(due.deadIsClient() ? this.client : this.backend);
 			return;
 		}
-		if (!this.settings.idleTimeout().isZero() && now - this.lastData >= this.settings.idleTimeout().toNanos()) {
-			closeByGateway(GatewayCloseReason.IDLE_TIMEOUT, GOING_AWAY, "idle timeout");
+		if (due.close() != null) {
+			closeByGateway(due.close(), GOING_AWAY, due.close().description());
 			return;
 		}
-		if (this.settings.heartbeatsEnabled()) {
-			for (TunnelSide side : new TunnelSide[] { this.client, this.backend }) {
-				if (side.pingSentAt != 0 && now - side.pingSentAt >= this.settings.heartbeatTimeout().toNanos()) {
-					deadPeer(side);
-					return;
-				}
-				if (side.pingSentAt == 0 && now - side.lastHeard >= this.settings.heartbeatInterval().toNanos()) {
-					side.pingSentAt = now;
-					side.sendOwnFrame(Frames.control(side.ctx.alloc(), Frames.OP_PING, Frames.HEARTBEAT, !side.isClient),
-							false, false);
-				}
-			}
+		if (due.pingClient()) {
+			this.client.sendHeartbeat();
+		}
+		if (due.pingBackend()) {
+			this.backend.sendHeartbeat();
 		}
 		schedulePolicy(now);
-	}
-
-	private long nextDeadline(long now) {
-		long next = Long.MAX_VALUE;
-		if (!this.settings.maxLifetime().isZero()) {
-			next = Math.min(next, this.openedAtNanos + this.settings.maxLifetime().toNanos());
-		}
-		if (!this.settings.idleTimeout().isZero()) {
-			next = Math.min(next, this.lastData + this.settings.idleTimeout().toNanos());
-		}
-		if (this.settings.heartbeatsEnabled()) {
-			for (TunnelSide side : new TunnelSide[] { this.client, this.backend }) {
-				next = Math.min(next, (side.pingSentAt != 0) ? side.pingSentAt + this.settings.heartbeatTimeout().toNanos()
-						: side.lastHeard + this.settings.heartbeatInterval().toNanos());
-			}
-		}
-		return next;
 	}
 
 	/** A side did not answer the gateway's ping: its connection is dropped and the other side told why. */
 	private void deadPeer(TunnelSide dead) {
 		logger.info(describe() + ": " + dead.name() + " did not answer a ping within "
 				+ this.settings.heartbeatTimeout().toMillis() + "ms (switchboard.heartbeat-timeout); closing the tunnel");
-		TunnelSide other = dead.peer;
-		// No close frame for the dead side: it is not listening. The other side learns why.
-		dead.closeSent = true;
-		dead.closeSentByGateway = true;
 		int code = dead.isClient ? GOING_AWAY : BACKEND_LOST;
 		String reason = dead.name() + " not responding";
+		// No close frame for the dead side: it is not listening. The other side learns why.
+		dead.abandon();
 		closeByGateway(GatewayCloseReason.DEAD_PEER, code, reason, code, reason);
 		dead.ctx.close();
-		if (other.inactive) {
+		if (dead.peer.inactive) {
 			end();
 		}
 	}
@@ -304,19 +257,14 @@ public final class Tunnel {
 			if (this.initiator == null) {
 				this.initiator = side.isClient ? CloseInitiator.CLIENT : CloseInitiator.BACKEND;
 			}
-			int code = side.isClient ? GOING_AWAY : BACKEND_LOST;
-			String reason = side.isClient ? "client connection lost" : "backend connection lost";
 			logger.debug(describe() + ": " + side.name() + " connection closed without a close frame");
 			if (!side.scanner.atBoundary()) {
 				// It died in the middle of a frame towards the other side: no frame can follow that.
 				other.ctx.close();
 				return;
 			}
-			if (!other.closeSent) {
-				other.closeSent = true;
-				other.closeSentByGateway = true;
-				other.sendOwnFrame(Frames.close(other.ctx.alloc(), code, reason, !other.isClient), true, false);
-			}
+			other.sendGatewayClose(side.isClient ? GOING_AWAY : BACKEND_LOST,
+					side.isClient ? "client connection lost" : "backend connection lost");
 		}
 		if (other.closeSent && other.closeReceived) {
 			other.closeAfterFlush();
@@ -354,15 +302,16 @@ public final class Tunnel {
 		if (this.policyTimer != null) {
 			this.policyTimer.cancel(false);
 		}
-		this.listener.onClose(this, new TunnelSummary(this.origin,
-				this.initiator == null ? CloseInitiator.BACKEND : this.initiator, this.closeCode, this.closeReason,
-				this.gatewayReason, System.nanoTime() - this.openedAtNanos, this.client.scanner.messages,
-				this.client.scanner.bytes, this.backend.scanner.messages, this.backend.scanner.bytes));
+		this.listener.onClose(this,
+				new TunnelSummary(this.origin, (this.initiator == null) ? CloseInitiator.BACKEND : this.initiator,
+						this.closeCode, this.closeReason, this.gatewayReason, System.nanoTime() - this.openedAtNanos,
+						this.client.scanner.messages, this.client.scanner.bytes, this.backend.scanner.messages,
+						this.backend.scanner.bytes));
 	}
 
 	String describe() {
 		Channel channel = this.client.ctx.channel();
-		return "Tunnel [route " + this.routeId + ", client " + channel.remoteAddress() + " <-> backend "
+		return "Tunnel [route " + routeId() + ", client " + channel.remoteAddress() + " <-> backend "
 				+ this.backend.ctx.channel().remoteAddress() + "]";
 	}
 
@@ -388,8 +337,7 @@ public final class Tunnel {
 				return false;
 			}
 			if (opcode == Frames.OP_PING && Tunnel.this.settings.answerPings()) {
-				this.side.sendOwnFrame(Frames.control(this.side.ctx.alloc(), Frames.OP_PONG, payload, !this.side.isClient),
-						false, false);
+				this.side.sendPong(payload);
 				return false;
 			}
 			// The peers' own pings and pongs are theirs: relayed.
@@ -401,14 +349,14 @@ public final class Tunnel {
 			logger.info(describe() + ": " + this.side.name() + " sent a message of at least " + size
 					+ " bytes, over the limit of " + Tunnel.this.settings.maxMessageSize().toBytes()
 					+ " bytes (switchboard.max-message-size); closing with 1009");
-			int senderCode = MESSAGE_TOO_BIG;
-			String senderText = "message too big";
 			String peerText = this.side.name() + " sent a message too big";
 			if (this.side.isClient) {
-				closeByGateway(GatewayCloseReason.MESSAGE_TOO_BIG, senderCode, senderText, GOING_AWAY, peerText);
+				closeByGateway(GatewayCloseReason.MESSAGE_TOO_BIG, MESSAGE_TOO_BIG, "message too big", GOING_AWAY,
+						peerText);
 			}
 			else {
-				closeByGateway(GatewayCloseReason.MESSAGE_TOO_BIG, GOING_AWAY, peerText, senderCode, senderText);
+				closeByGateway(GatewayCloseReason.MESSAGE_TOO_BIG, GOING_AWAY, peerText, MESSAGE_TOO_BIG,
+						"message too big");
 			}
 		}
 

@@ -1,6 +1,7 @@
 package dev.switchboard.tunnel;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -27,24 +28,18 @@ final class TunnelSide extends ChannelDuplexHandler {
 	/** A frame of the gateway's own waiting for the incoming data frame to end. */
 	private ByteBuf heldFrame;
 
-	private boolean closeAfterHeldFrame;
-
 	private boolean wroteSinceFlush;
 
+	/** This side sent its close frame. */
 	boolean closeReceived;
 
+	/** This side was sent a close frame (relayed from the other side, or the gateway's own). */
 	boolean closeSent;
 
 	/** The close frame this side received was the gateway's own, so its answer is not relayed. */
 	boolean closeSentByGateway;
 
 	boolean inactive;
-
-	/** When this side last sent anything (System.nanoTime), for heartbeats. */
-	long lastHeard;
-
-	/** When the gateway's unanswered ping to this side went out, or 0. */
-	long pingSentAt;
 
 	private boolean heldIsClose;
 
@@ -131,13 +126,13 @@ final class TunnelSide extends ChannelDuplexHandler {
 	 * Writes a frame of the gateway's own to this side as soon as no relayed data frame is half
 	 * written to it.
 	 */
-	void sendOwnFrame(ByteBuf frame, boolean isClose, boolean closeAfter) {
+	private void sendOwnFrame(ByteBuf frame, boolean isClose) {
 		if (this.inactive) {
 			frame.release();
 			return;
 		}
 		if (this.peer.inactive || this.peer.scanner.atBoundary()) {
-			writeOwn(frame, closeAfter);
+			writeOwn(frame);
 			return;
 		}
 		if (this.heldFrame != null && this.heldIsClose && !isClose) {
@@ -148,7 +143,6 @@ final class TunnelSide extends ChannelDuplexHandler {
 		releaseHeldFrame();
 		this.heldFrame = frame;
 		this.heldIsClose = isClose;
-		this.closeAfterHeldFrame = closeAfter;
 	}
 
 	boolean hasHeldFrame() {
@@ -160,18 +154,48 @@ final class TunnelSide extends ChannelDuplexHandler {
 		ByteBuf frame = this.heldFrame;
 		this.heldFrame = null;
 		if (frame != null) {
-			writeOwn(frame, this.closeAfterHeldFrame);
+			writeOwn(frame);
 		}
 	}
 
-	private void writeOwn(ByteBuf frame, boolean closeAfter) {
+	private void writeOwn(ByteBuf frame) {
 		this.wroteSinceFlush = false;
-		if (closeAfter) {
-			this.ctx.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
+		this.ctx.writeAndFlush(frame, this.ctx.voidPromise());
+	}
+
+	/**
+	 * Sends the gateway's own close frame, at the next frame boundary, unless this side already has one;
+	 * a side that already has one and has answered it is closed.
+	 */
+	void sendGatewayClose(int code, String reason) {
+		if (this.inactive) {
+			return;
 		}
-		else {
-			this.ctx.writeAndFlush(frame, this.ctx.voidPromise());
+		if (this.closeSent) {
+			if (this.closeReceived) {
+				closeAfterFlush();
+			}
+			return;
 		}
+		this.closeSent = true;
+		this.closeSentByGateway = true;
+		sendOwnFrame(Frames.close(this.ctx.alloc(), code, reason, !this.isClient), true);
+	}
+
+	/** Sends a heartbeat ping, whose pong the gateway will recognise and swallow. */
+	void sendHeartbeat() {
+		sendOwnFrame(Frames.control(this.ctx.alloc(), Frames.OP_PING, Frames.HEARTBEAT, !this.isClient), false);
+	}
+
+	/** Answers a ping of the peer's own at the gateway. */
+	void sendPong(byte[] payload) {
+		sendOwnFrame(Frames.control(this.ctx.alloc(), Frames.OP_PONG, payload, !this.isClient), false);
+	}
+
+	/** Gives up on this side: it gets no close frame (it is not listening), and its answer is not awaited. */
+	void abandon() {
+		this.closeSent = true;
+		this.closeSentByGateway = true;
 	}
 
 	/** Closes this side once what was written to it has left. */
@@ -180,7 +204,7 @@ final class TunnelSide extends ChannelDuplexHandler {
 			return;
 		}
 		this.wroteSinceFlush = false;
-		this.ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+		this.ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
 	}
 
 	private void releaseHeldFrame() {

@@ -1,0 +1,139 @@
+package dev.switchboard.tunnel;
+
+/**
+ * When a tunnel must act, and what it must do then: ping a side that has gone quiet, declare dead a
+ * side that did not answer, end a tunnel that carried no data for the idle timeout or outlived its
+ * maximum lifetime. Pure: it reads no clock and touches no socket. The tunnel feeds it
+ * {@code System.nanoTime()} values, keeps one timer at {@link #nextDeadline()}, and carries out what
+ * {@link #due(long)} answers.
+ */
+final class TunnelPolicy {
+
+	/** Nothing is due. */
+	static final Due NOTHING = new Due(null, false, false, false);
+
+	private final long heartbeatInterval;
+
+	private final long heartbeatTimeout;
+
+	private final long idleTimeout;
+
+	private final long maxLifetime;
+
+	private final long openedAt;
+
+	/** When a data frame last crossed the tunnel in either direction. */
+	private long lastData;
+
+	private final SideClock client;
+
+	private final SideClock backend;
+
+	TunnelPolicy(TunnelSettings settings, long now) {
+		this.heartbeatInterval = settings.heartbeatInterval().toNanos();
+		this.heartbeatTimeout = settings.heartbeatTimeout().toNanos();
+		this.idleTimeout = settings.idleTimeout().toNanos();
+		this.maxLifetime = settings.maxLifetime().toNanos();
+		this.openedAt = now;
+		this.lastData = now;
+		this.client = new SideClock(now);
+		this.backend = new SideClock(now);
+	}
+
+	/** The side sent something: it is alive, and any ping to it is answered. */
+	void heard(boolean fromClient, long now) {
+		SideClock side = fromClient ? this.client : this.backend;
+		side.lastHeard = now;
+		side.pinged = false;
+	}
+
+	/** A data frame (text, binary or continuation) crossed the tunnel: activity for the idle timeout. */
+	void data(long now) {
+		this.lastData = now;
+	}
+
+	/** The earliest time something may be due, or {@link Long#MAX_VALUE} when nothing ever is. */
+	long nextDeadline() {
+		long next = Long.MAX_VALUE;
+		if (this.maxLifetime > 0) {
+			next = Math.min(next, this.openedAt + this.maxLifetime);
+		}
+		if (this.idleTimeout > 0) {
+			next = Math.min(next, this.lastData + this.idleTimeout);
+		}
+		if (this.heartbeatInterval > 0) {
+			next = Math.min(next, this.client.deadline(this.heartbeatInterval, this.heartbeatTimeout));
+			next = Math.min(next, this.backend.deadline(this.heartbeatInterval, this.heartbeatTimeout));
+		}
+		return next;
+	}
+
+	/**
+	 * What is due at {@code now}, in order: the maximum lifetime, the idle timeout, a side that did not
+	 * answer its ping (client first), pings to quiet sides. Pings it asks for count as sent.
+	 */
+	Due due(long now) {
+		if (this.maxLifetime > 0 && now - this.openedAt >= this.maxLifetime) {
+			return new Due(GatewayCloseReason.MAX_LIFETIME, false, false, false);
+		}
+		if (this.idleTimeout > 0 && now - this.lastData >= this.idleTimeout) {
+			return new Due(GatewayCloseReason.IDLE_TIMEOUT, false, false, false);
+		}
+		if (this.heartbeatInterval <= 0) {
+			return NOTHING;
+		}
+		if (this.client.unanswered(now, this.heartbeatTimeout)) {
+			return new Due(GatewayCloseReason.DEAD_PEER, true, false, false);
+		}
+		if (this.backend.unanswered(now, this.heartbeatTimeout)) {
+			return new Due(GatewayCloseReason.DEAD_PEER, false, false, false);
+		}
+		boolean pingClient = this.client.ping(now, this.heartbeatInterval);
+		boolean pingBackend = this.backend.ping(now, this.heartbeatInterval);
+		return (pingClient || pingBackend) ? new Due(null, false, pingClient, pingBackend) : NOTHING;
+	}
+
+	/**
+	 * What the tunnel must do.
+	 * @param close the gateway closes the tunnel for this reason, or null
+	 * @param deadIsClient with {@link GatewayCloseReason#DEAD_PEER}: whether the client (else the backend) is dead
+	 * @param pingClient send the client a heartbeat ping
+	 * @param pingBackend send the backend a heartbeat ping
+	 */
+	record Due(GatewayCloseReason close, boolean deadIsClient, boolean pingClient, boolean pingBackend) {
+	}
+
+	/** One side's heartbeat state. */
+	private static final class SideClock {
+
+		long lastHeard;
+
+		boolean pinged;
+
+		long pingSentAt;
+
+		SideClock(long now) {
+			this.lastHeard = now;
+		}
+
+		long deadline(long interval, long timeout) {
+			return this.pinged ? this.pingSentAt + timeout : this.lastHeard + interval;
+		}
+
+		boolean unanswered(long now, long timeout) {
+			return this.pinged && now - this.pingSentAt >= timeout;
+		}
+
+		/** Whether a ping is due now (quiet for the interval, none outstanding); if so it counts as sent. */
+		boolean ping(long now, long interval) {
+			if (this.pinged || now - this.lastHeard < interval) {
+				return false;
+			}
+			this.pinged = true;
+			this.pingSentAt = now;
+			return true;
+		}
+
+	}
+
+}
