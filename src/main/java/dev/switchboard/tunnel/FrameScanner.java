@@ -29,11 +29,25 @@ final class FrameScanner {
 
 	}
 
+	/** Where scanned bytes go: the other side of the tunnel. */
+	interface Target {
+
+		/** Takes ownership of relayed bytes. */
+		void forward(ByteBuf bytes);
+
+		/** Whether a frame of the gateway's own waits for the next frame boundary. */
+		boolean hasHeldFrame();
+
+		/** A frame boundary in the relayed bytes: the held frame may be written now. */
+		void onBoundary();
+
+	}
+
 	private final long maxMessageSize;
 
 	private final Events events;
 
-	private final TunnelSide target;
+	private final Target target;
 
 	private final TrafficRecorder recorder;
 
@@ -61,7 +75,7 @@ final class FrameScanner {
 
 	long bytes;
 
-	FrameScanner(long maxMessageSize, Events events, TunnelSide target, TrafficRecorder recorder) {
+	FrameScanner(long maxMessageSize, Events events, Target target, TrafficRecorder recorder) {
 		this.maxMessageSize = maxMessageSize;
 		this.recorder = recorder;
 		this.events = events;

@@ -13,7 +13,7 @@ import io.netty.util.ReferenceCountUtil;
  * for frame boundaries and written to the other side's context directly, so they skip every handler
  * above this one. Both channels share one event loop, so no state here needs a lock.
  */
-final class TunnelSide extends ChannelDuplexHandler {
+final class TunnelSide extends ChannelDuplexHandler implements FrameScanner.Target {
 
 	final Tunnel tunnel;
 
@@ -106,7 +106,8 @@ final class TunnelSide extends ChannelDuplexHandler {
 	}
 
 	/** Writes relayed bytes to this side. */
-	void forward(ByteBuf bytes) {
+	@Override
+	public void forward(ByteBuf bytes) {
 		if (this.inactive) {
 			bytes.release();
 			return;
@@ -145,12 +146,14 @@ final class TunnelSide extends ChannelDuplexHandler {
 		this.heldIsClose = isClose;
 	}
 
-	boolean hasHeldFrame() {
+	@Override
+	public boolean hasHeldFrame() {
 		return this.heldFrame != null;
 	}
 
 	/** Called by the scanner feeding this side at each frame boundary while a frame is held. */
-	void onBoundary() {
+	@Override
+	public void onBoundary() {
 		ByteBuf frame = this.heldFrame;
 		this.heldFrame = null;
 		if (frame != null) {
