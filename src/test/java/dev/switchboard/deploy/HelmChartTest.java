@@ -217,6 +217,7 @@ class HelmChartTest {
 		assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(10001L);
 		assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
 		assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+		assertThat(pod.getEnableServiceLinks()).as("no SWITCHBOARD_* service-link variables").isFalse();
 
 		// The root filesystem is read-only: /tmp is the only writable path, /config holds application.yml.
 		assertThat(gateway.getVolumeMounts()).anySatisfy((mount) -> {
@@ -444,6 +445,9 @@ class HelmChartTest {
 			discovery: {mode: consul}              | mode
 			switchboard: {close-timeout: soon}     | close-timeout
 			switchboard: {forwarded: {mode: xff}}  | mode
+			switchboard: {idle-timout: 1h}         | idle-timout
+			switchboard: {sticky: {enabeld: true}} | enabeld
+			switchboard: {redis: {timeout: soon}}  | timeout
 			routes: [{id: chat}]                   | uri
 			discovery: {services: {chat: chat-headless}} | chat
 			""")

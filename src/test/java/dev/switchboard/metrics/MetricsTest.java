@@ -57,6 +57,16 @@ class MetricsTest extends GatewayTest {
 			.isGreaterThanOrEqualTo(3);
 	}
 
+	/** A route URI without a port names its instance with the scheme's port, never {@code host:-1}. */
+	@Test
+	void anInstanceWithoutAPortIsNamedWithItsSchemesDefaultPort(CapturedOutput output) throws Exception {
+		raw("/portless-ws/x", handshake());
+		raw("/portless-https/x", handshake());
+		assertThat(awaitLine(output, "route=portless-ws ")).contains(" instance=127.0.0.1:80 ");
+		assertThat(awaitLine(output, "route=portless-https ")).contains(" instance=127.0.0.1:443 ");
+		assertThat(output.getOut()).doesNotContain(":-1");
+	}
+
 	@Test
 	void theOpenTunnelGaugeFollowsTunnels() throws Exception {
 		String instance = "backend_instance=127.0.0.1:" + backend.port();

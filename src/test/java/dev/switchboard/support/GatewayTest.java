@@ -20,6 +20,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * <tr><td>/refused/**</td><td>a port nobody listens on</td></tr>
  * <tr><td>/silent/**</td><td>a port that accepts TCP and never answers (handshake timeout 500 ms)</td></tr>
  * <tr><td>/blackhole/**</td><td>a port that never answers SYN (connect timeout 500 ms)</td></tr>
+ * <tr><td>/portless-ws/**, /portless-https/**</td><td>{@code ws://127.0.0.1} and {@code https://127.0.0.1}: URIs
+ * without a port (80 and 443, where nothing listens in tests)</td></tr>
  * </table>
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -64,6 +66,8 @@ public abstract class GatewayTest {
 			.metadata("switchboard.handshake-timeout", "500ms");
 		routes.add("blackhole", "ws://127.0.0.1:" + BLACKHOLE, "Path=/blackhole/**")
 			.metadata("switchboard.connect-timeout", "500ms");
+		routes.add("portless-ws", "ws://127.0.0.1", "Path=/portless-ws/**");
+		routes.add("portless-https", "https://127.0.0.1", "Path=/portless-https/**");
 	}
 
 	protected String ws(String path) {
