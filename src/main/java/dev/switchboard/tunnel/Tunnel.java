@@ -51,7 +51,7 @@ public final class Tunnel {
 
 	private ScheduledFuture<?> closeTimer;
 
-	/** The one timer at the policy's next deadline. */
+	/** The one timer, at the policy's next deadline. */
 	private ScheduledFuture<?> policyTimer;
 
 	private CloseInitiator initiator;
@@ -198,10 +198,10 @@ public final class Tunnel {
 	}
 
 	private void schedulePolicy(long now) {
-		long next = this.policy.nextDeadline();
-		if (next != Long.MAX_VALUE) {
+		long delay = this.policy.nextDelay(now);
+		if (delay != Long.MAX_VALUE) {
 			this.policyTimer = this.client.ctx.executor()
-				.schedule(this::checkPolicy, Math.max(0, next - now), TimeUnit.NANOSECONDS);
+				.schedule(this::checkPolicy, Math.max(0, delay), TimeUnit.NANOSECONDS);
 		}
 	}
 

@@ -4,7 +4,7 @@ package dev.switchboard.tunnel;
  * When a tunnel must act, and what it must do then: ping a side that has gone quiet, declare dead a
  * side that did not answer, end a tunnel that carried no data for the idle timeout or outlived its
  * maximum lifetime. Pure: it reads no clock and touches no socket. The tunnel feeds it
- * {@code System.nanoTime()} values, keeps one timer at {@link #nextDeadline()}, and carries out what
+ * {@code System.nanoTime()} values, keeps one timer at {@link #nextDelay(long)}, and carries out what
  * {@link #due(long)} answers.
  */
 final class TunnelPolicy {
@@ -52,18 +52,22 @@ final class TunnelPolicy {
 		this.lastData = now;
 	}
 
-	/** The earliest time something may be due, or {@link Long#MAX_VALUE} when nothing ever is. */
-	long nextDeadline() {
+	/**
+	 * How long from {@code now} until something may be due (zero or less: already), or
+	 * {@link Long#MAX_VALUE} when nothing ever is. Computed from differences, never by comparing absolute
+	 * {@code nanoTime} values, which may wrap around.
+	 */
+	long nextDelay(long now) {
 		long next = Long.MAX_VALUE;
 		if (this.maxLifetime > 0) {
-			next = Math.min(next, this.openedAt + this.maxLifetime);
+			next = Math.min(next, this.openedAt - now + this.maxLifetime);
 		}
 		if (this.idleTimeout > 0) {
-			next = Math.min(next, this.lastData + this.idleTimeout);
+			next = Math.min(next, this.lastData - now + this.idleTimeout);
 		}
 		if (this.heartbeatInterval > 0) {
-			next = Math.min(next, this.client.deadline(this.heartbeatInterval, this.heartbeatTimeout));
-			next = Math.min(next, this.backend.deadline(this.heartbeatInterval, this.heartbeatTimeout));
+			next = Math.min(next, this.client.delay(now, this.heartbeatInterval, this.heartbeatTimeout));
+			next = Math.min(next, this.backend.delay(now, this.heartbeatInterval, this.heartbeatTimeout));
 		}
 		return next;
 	}
@@ -116,8 +120,8 @@ final class TunnelPolicy {
 			this.lastHeard = now;
 		}
 
-		long deadline(long interval, long timeout) {
-			return this.pinged ? this.pingSentAt + timeout : this.lastHeard + interval;
+		long delay(long now, long interval, long timeout) {
+			return this.pinged ? this.pingSentAt - now + timeout : this.lastHeard - now + interval;
 		}
 
 		boolean unanswered(long now, long timeout) {
