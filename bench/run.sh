@@ -197,10 +197,8 @@ fi
 find_nginx() { command -v nginx 2>/dev/null || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; }; }
 NGINX_BIN=$(find_nginx)
 if [ -z "$NGINX_BIN" ]; then
-    log "nginx missing: installing it with apt-get"
-    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo -n"
-    if $SUDO apt-get update -qq > "$LOGS/apt.log" 2>&1 \
-        && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nginx >> "$LOGS/apt.log" 2>&1; then
+    log "nginx missing: installing it with apt-get (its service is not started)"
+    if "$REPO_DIR/.ci/apt-install" nginx > "$LOGS/apt.log" 2>&1; then
         NGINX_BIN=$(find_nginx)
     fi
     [ -n "$NGINX_BIN" ] || { tail -n 20 "$LOGS/apt.log" >&2; fail "nginx could not be installed"; }

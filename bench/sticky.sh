@@ -24,8 +24,7 @@ GW_JAR=$(ls "$ROOT"/target/switchboard-*.jar 2>/dev/null | grep -v original | he
 [ -n "$GW_JAR" ] || (cd "$ROOT" && ./mvnw -q -DskipTests package)
 GW_JAR=$(ls "$ROOT"/target/switchboard-*.jar | grep -v original | head -1)
 if ! command -v redis-server >/dev/null 2>&1; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+  "$ROOT/.ci/apt-install" redis-server   # its service is not started: this script runs its own
 fi
 BENCH="java -Xms256m -Xmx1g -Dio.netty.leakDetection.level=disabled -jar $HERE/target/switchboard-bench.jar"
 read -r P_REDIS P_E1 P_E2 P_GW P_MGMT < <($BENCH free-ports 5 | tr '\n' ' '; echo)

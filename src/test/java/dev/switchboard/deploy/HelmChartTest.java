@@ -44,6 +44,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.Environment;
 
+import dev.switchboard.support.RequiredTool;
 import dev.switchboard.SwitchboardApplication;
 import dev.switchboard.balancer.DnsDiscoveryProperties;
 import dev.switchboard.edge.EdgeProperties;
@@ -52,7 +53,6 @@ import dev.switchboard.support.PrivateLoops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The Helm chart in helm/switchboard lints; renders well-formed resources with its defaults and with
@@ -487,7 +487,7 @@ class HelmChartTest {
 	@Test
 	void dockerfilePassesDockerfilelint() throws Exception {
 		Optional<Path> linter = onPath("dockerfilelint");
-		assumeTrue(linter.isPresent(), "dockerfilelint is not on the PATH (npm install dockerfilelint); Dockerfile not linted");
+		RequiredTool.require(linter.isPresent(), "dockerfilelint is not on the PATH (npm install dockerfilelint); Dockerfile not linted");
 		Process process = new ProcessBuilder(linter.get().toString(), "Dockerfile").redirectErrorStream(true).start();
 		String output = new String(process.getInputStream().readAllBytes());
 		assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -17,12 +17,12 @@ import org.yaml.snakeyaml.Yaml;
 
 import org.springframework.boot.test.web.server.LocalManagementPort;
 
+import dev.switchboard.support.RequiredTool;
 import dev.switchboard.support.GatewayTest;
 import dev.switchboard.support.PrometheusScrape;
 import dev.switchboard.support.WsClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The monitoring assets in deploy/monitoring parse, agree with each other, and name only metrics the
@@ -85,7 +85,7 @@ class MonitoringAssetsTest extends GatewayTest {
 	void theRulesPassPromtool() throws Exception {
 		Path rules = extractRuleGroups();
 		File promtool = new File("/usr/bin/promtool");
-		assumeTrue(promtool.canExecute(), "promtool is not installed (apt-get install prometheus); rules only parsed");
+		RequiredTool.require(promtool.canExecute(), "promtool is not installed (apt-get install prometheus); rules only parsed");
 		assertThat(run(promtool.getPath(), "check", "rules", rules.toString())).isZero();
 		assertThat(run(promtool.getPath(), "test", "rules", ASSETS.resolve("prometheusrule-test.yaml").toString())).isZero();
 	}

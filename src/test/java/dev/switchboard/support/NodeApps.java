@@ -14,7 +14,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Real Node.js programs for tests (Socket.IO, SockJS): copies a folder of src/test/resources into
@@ -33,7 +32,7 @@ public final class NodeApps implements AutoCloseable {
 	 * @param installed a module whose presence in node_modules means npm install already ran
 	 */
 	public NodeApps(String resources, List<String> files, String installed) throws IOException {
-		assumeTrue(run(List.of("node", "--version"), Path.of("."), 10) == 0,
+		RequiredTool.require(run(List.of("node", "--version"), Path.of("."), 10) == 0,
 				"node is not installed: " + resources + " tests are skipped");
 		this.dir = Path.of("target", resources);
 		Files.createDirectories(this.dir);
@@ -42,7 +41,7 @@ public final class NodeApps implements AutoCloseable {
 					StandardCopyOption.REPLACE_EXISTING);
 		}
 		if (!Files.exists(this.dir.resolve("node_modules").resolve(installed))) {
-			assumeTrue(run(List.of("npm", "install", "--no-audit", "--no-fund"), this.dir, 180) == 0,
+			RequiredTool.require(run(List.of("npm", "install", "--no-audit", "--no-fund"), this.dir, 180) == 0,
 					"npm install failed in " + this.dir + " (no npm registry?): " + resources + " tests are skipped");
 		}
 	}
