@@ -1,18 +1,27 @@
 package dev.switchboard;
 
 /**
- * Exchange attributes one part of Switchboard leaves for another, named once. (Spring Cloud Gateway's
- * own are in {@code ServerWebExchangeUtils}.)
+ * Exchange attributes one part of Switchboard leaves for another, named once. (Spring
+ * Cloud Gateway's own are in {@code ServerWebExchangeUtils}.)
  */
 public final class ExchangeAttributes {
 
-	/** {@code Boolean}: the tunnel took this exchange's handshake; it is logged with its tunnel, not as HTTP. */
+	/**
+	 * {@code Boolean}: the tunnel took this exchange's handshake; it is logged with its
+	 * tunnel, not as HTTP.
+	 */
 	public static final String TUNNEL_HANDLED = "switchboard.tunnel.handled";
 
-	/** {@code String}: the sticky-routing decision for this request, for the access log and the tunnel. */
+	/**
+	 * {@code String}: the sticky-routing decision for this request, for the access log
+	 * and the tunnel.
+	 */
 	public static final String STICKY_DECISION = "switchboard.sticky.decision";
 
-	/** {@code BalancedRequest}: what the load balancer chose for this request and what it tried. */
+	/**
+	 * {@code BalancedRequest}: what the load balancer chose for this request and what it
+	 * tried.
+	 */
 	public static final String BALANCED_REQUEST = "switchboard.balancer.request";
 
 	private ExchangeAttributes() {

@@ -6,10 +6,10 @@ import java.util.Locale;
 import org.springframework.cloud.client.ServiceInstance;
 
 /**
- * A backend instance's identity, {@code host:port}, built one way everywhere: in metric tags, access-log
- * lines, passive health, draining and sticky assignments. A URI without a port gets its scheme's
- * default (80, or 443 for {@code https}/{@code wss}), so {@code ws://chat} and {@code http://chat:80}
- * are one instance.
+ * A backend instance's identity, {@code host:port}, built one way everywhere: in metric
+ * tags, access-log lines, passive health, draining and sticky assignments. A URI without
+ * a port gets its scheme's default (80, or 443 for {@code https}/{@code wss}), so
+ * {@code ws://chat} and {@code http://chat:80} are one instance.
  */
 public final class InstanceKey {
 

@@ -10,8 +10,9 @@ import org.springframework.cloud.client.DefaultServiceInstance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * One backend instance has one name, however its route or discovery spelled it: metric tags, access-log
- * lines, passive health and drains all agree, and a URI without a port never becomes {@code host:-1}.
+ * One backend instance has one name, however its route or discovery spelled it: metric
+ * tags, access-log lines, passive health and drains all agree, and a URI without a port
+ * never becomes {@code host:-1}.
  */
 class InstanceKeyTest {
 

@@ -16,8 +16,9 @@ import dev.switchboard.support.GatewayTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Guards against the silent failure of the old property prefix: the routes declared as properties are
- * really loaded, and the stock WebSocket filter that the tunnel replaces is really gone.
+ * Guards against the silent failure of the old property prefix: the routes declared as
+ * properties are really loaded, and the stock WebSocket filter that the tunnel replaces
+ * is really gone.
  */
 class RoutesLoadedTest extends GatewayTest {
 

@@ -7,9 +7,9 @@ import reactor.core.publisher.Mono;
 import org.springframework.cloud.client.ServiceInstance;
 
 /**
- * What keeps a request on "its" instance across requests (a sticky session), when a route has it. The
- * balancer owns the instance list, passive health and draining; an affinity only chooses among the
- * instances the balancer hands it.
+ * What keeps a request on "its" instance across requests (a sticky session), when a route
+ * has it. The balancer owns the instance list, passive health and draining; an affinity
+ * only chooses among the instances the balancer hands it.
  */
 public interface Affinity {
 
@@ -21,7 +21,8 @@ public interface Affinity {
 	Mono<ServiceInstance> choose(List<ServiceInstance> usable, InstanceChooser chooser);
 
 	/**
-	 * Chooses again after the chosen instance could not be reached (before anything was sent).
+	 * Chooses again after the chosen instance could not be reached (before anything was
+	 * sent).
 	 * @param rest the instances not yet tried, never empty
 	 */
 	ServiceInstance reroute(List<ServiceInstance> rest, InstanceChooser chooser);

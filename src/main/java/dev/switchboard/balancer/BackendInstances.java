@@ -13,9 +13,10 @@ import dev.switchboard.tunnel.TunnelListener;
 import dev.switchboard.tunnel.TunnelSummary;
 
 /**
- * What this gateway knows about backend instances, by {@code host:port} ({@code InstanceKey}): its open tunnels to each,
- * which ones refused connections lately (passive health: left out for {@code ejection-period}), and
- * which ones an operator marked draining. All of it is local to this replica.
+ * What this gateway knows about backend instances, by {@code host:port}
+ * ({@code InstanceKey}): its open tunnels to each, which ones refused connections lately
+ * (passive health: left out for {@code ejection-period}), and which ones an operator
+ * marked draining. All of it is local to this replica.
  */
 public class BackendInstances implements TunnelListener {
 
@@ -60,7 +61,8 @@ public class BackendInstances implements TunnelListener {
 	void eject(String instance, String why) {
 		Long previous = this.ejectedUntil.put(instance, System.nanoTime() + this.ejectionNanos);
 		if (previous == null || previous - System.nanoTime() < 0) {
-			logger.warn("Backend instance " + instance + " ejected for " + this.ejectionNanos / 1_000_000 + "ms: " + why);
+			logger
+				.warn("Backend instance " + instance + " ejected for " + this.ejectionNanos / 1_000_000 + "ms: " + why);
 		}
 	}
 

@@ -23,11 +23,12 @@ import org.springframework.cloud.loadbalancer.support.LoadBalancerClientFactory;
 import dev.switchboard.InstanceKey;
 
 /**
- * {@code /actuator/backends}: the instances of every {@code lb://} route with this gateway's open tunnels
- * to each (and, on sticky routes, the sessions recorded for each); {@code POST} marks an instance
- * draining: new sessions avoid it at once, and its open tunnels are closed with 1001 after the grace
- * period so their clients reconnect elsewhere. Every replica follows a drain through Redis
- * ({@link Draining}). Served on the management port only.
+ * {@code /actuator/backends}: the instances of every {@code lb://} route with this
+ * gateway's open tunnels to each (and, on sticky routes, the sessions recorded for each);
+ * {@code POST} marks an instance draining: new sessions avoid it at once, and its open
+ * tunnels are closed with 1001 after the grace period so their clients reconnect
+ * elsewhere. Every replica follows a drain through Redis ({@link Draining}). Served on
+ * the management port only.
  */
 @Endpoint(id = "backends")
 class BackendsEndpoint {
@@ -98,7 +99,8 @@ class BackendsEndpoint {
 		String serviceId = route.getUri().getHost();
 		String affinityKey = (this.affinity != null) ? this.affinity.describeKey(route) : null;
 		Mono<List<ServiceInstance>> members = Mono.defer(() -> {
-			ServiceInstanceListSupplier supplier = this.balancers.getInstance(serviceId, ServiceInstanceListSupplier.class);
+			ServiceInstanceListSupplier supplier = this.balancers.getInstance(serviceId,
+					ServiceInstanceListSupplier.class);
 			return (supplier != null) ? supplier.get().next() : Mono.<List<ServiceInstance>>empty();
 		}).defaultIfEmpty(List.of());
 		Mono<Optional<Map<String, Long>>> sessions = (affinityKey != null)

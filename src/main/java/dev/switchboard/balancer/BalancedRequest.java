@@ -9,10 +9,11 @@ import org.springframework.cloud.client.ServiceInstance;
 import dev.switchboard.InstanceKey;
 
 /**
- * One request on an {@code lb://} route as the balancer sees it, through the load balancer, the retries
- * and the response: the instances it may use, those that could not be reached, and the one chosen.
- * Kept in the exchange attribute {@code ExchangeAttributes.BALANCED_REQUEST}, which Spring Cloud Gateway
- * also hands to the load balancer.
+ * One request on an {@code lb://} route as the balancer sees it, through the load
+ * balancer, the retries and the response: the instances it may use, those that could not
+ * be reached, and the one chosen. Kept in the exchange attribute
+ * {@code ExchangeAttributes.BALANCED_REQUEST}, which Spring Cloud Gateway also hands to
+ * the load balancer.
  */
 public final class BalancedRequest {
 
@@ -27,7 +28,10 @@ public final class BalancedRequest {
 
 	ServiceInstance chosen;
 
-	/** @param affinity the route's affinity for this request, or null when the route is not sticky */
+	/**
+	 * @param affinity the route's affinity for this request, or null when the route is
+	 * not sticky
+	 */
 	public BalancedRequest(String routeId, Affinity affinity) {
 		this.routeId = routeId;
 		this.affinity = affinity;

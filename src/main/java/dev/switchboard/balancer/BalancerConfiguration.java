@@ -17,10 +17,11 @@ import dev.switchboard.redis.SwitchboardRedisProperties;
 import dev.switchboard.tunnel.TunnelRegistry;
 
 /**
- * Routes to backend groups ({@code lb://name}): Spring Cloud LoadBalancer supplies the instances
- * (discovery, or DNS for a headless Service) and calls Switchboard's balancer for each choice: fewest
- * open tunnels, passive health, draining shared through Redis, and a retry on another instance when
- * one refuses a connection. Sticky sessions plug in through {@link Affinity}.
+ * Routes to backend groups ({@code lb://name}): Spring Cloud LoadBalancer supplies the
+ * instances (discovery, or DNS for a headless Service) and calls Switchboard's balancer
+ * for each choice: fewest open tunnels, passive health, draining shared through Redis,
+ * and a retry on another instance when one refuses a connection. Sticky sessions plug in
+ * through {@link Affinity}.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties({ BalancerProperties.class, DnsDiscoveryProperties.class })
@@ -61,7 +62,10 @@ class BalancerConfiguration {
 				properties.getDrainSyncInterval());
 	}
 
-	/** With {@code lb://} routes, follows drains started on other replicas; gateways without them never poll Redis. */
+	/**
+	 * With {@code lb://} routes, follows drains started on other replicas; gateways
+	 * without them never poll Redis.
+	 */
 	@Bean
 	SmartInitializingSingleton switchboardDrainingStart(GatewayProperties gateway, Draining draining) {
 		return () -> {

@@ -24,11 +24,12 @@ import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.G
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.isAlreadyRouted;
 
 /**
- * Every request on an {@code lb://} route, around Spring Cloud Gateway's load balancer: leaves the
- * {@link BalancedRequest} the balancer fills in (unless the sticky filter already left one with the
- * session's affinity), and sends a plain HTTP request whose instance refused the connection through the
- * balancer again, to another instance, when it can be replayed (no body, or an idempotent method).
- * WebSocket handshakes get the same through {@link BalancerRetry}.
+ * Every request on an {@code lb://} route, around Spring Cloud Gateway's load balancer:
+ * leaves the {@link BalancedRequest} the balancer fills in (unless the sticky filter
+ * already left one with the session's affinity), and sends a plain HTTP request whose
+ * instance refused the connection through the balancer again, to another instance, when
+ * it can be replayed (no body, or an idempotent method). WebSocket handshakes get the
+ * same through {@link BalancerRetry}.
  */
 class BalancerFilter implements GlobalFilter, Ordered {
 
@@ -63,7 +64,8 @@ class BalancerFilter implements GlobalFilter, Ordered {
 			if (this.router.reroute(request, InstanceKey.of(request.chosen), "connection refused") == null) {
 				return Mono.error(ex);
 			}
-			// Through the balancer again, which now answers the instance chosen by reroute.
+			// Through the balancer again, which now answers the instance chosen by
+			// reroute.
 			exchange.getAttributes().remove(GATEWAY_ALREADY_ROUTED_ATTR);
 			exchange.getAttributes().put(GATEWAY_REQUEST_URL_ATTR, url);
 			return route(exchange, chain, request, url);

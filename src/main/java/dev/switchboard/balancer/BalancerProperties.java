@@ -8,10 +8,16 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties("switchboard.balancer")
 public class BalancerProperties {
 
-	/** How long an instance that refused a connection is left out of every choice (passive health). */
+	/**
+	 * How long an instance that refused a connection is left out of every choice (passive
+	 * health).
+	 */
 	private Duration ejectionPeriod = Duration.ofSeconds(10);
 
-	/** How long tunnels to an instance marked draining stay open before they are closed with 1001. */
+	/**
+	 * How long tunnels to an instance marked draining stay open before they are closed
+	 * with 1001.
+	 */
 	private Duration drainGracePeriod = Duration.ofSeconds(30);
 
 	/** How often each replica reads the shared list of draining instances from Redis. */

@@ -14,8 +14,9 @@ import dev.switchboard.upgrade.BackendRetry;
 import dev.switchboard.upgrade.BackendUnavailableException;
 
 /**
- * The tunnel's retry hook for {@code lb://} routes: a handshake whose instance cannot be reached is
- * sent to another instance of the group before any 101, and the unreachable one is ejected.
+ * The tunnel's retry hook for {@code lb://} routes: a handshake whose instance cannot be
+ * reached is sent to another instance of the group before any 101, and the unreachable
+ * one is ejected.
  */
 class BalancerRetry implements BackendRetry {
 
@@ -35,7 +36,8 @@ class BalancerRetry implements BackendRetry {
 		if (next == null) {
 			return Mono.empty();
 		}
-		return Mono.just(UriComponentsBuilder.fromUri(failed).host(next.getHost()).port(next.getPort()).build(true).toUri());
+		return Mono
+			.just(UriComponentsBuilder.fromUri(failed).host(next.getHost()).port(next.getPort()).build(true).toUri());
 	}
 
 }

@@ -29,10 +29,10 @@ import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
 
 /**
  * The instances of a backend group from the A records of one DNS name, re-resolved every
- * {@code refresh-interval}: in Kubernetes, a headless Service, whose name resolves to the addresses of
- * its ready pods. Resolution is Netty's non-blocking resolver on a thread of its own, with no cache,
- * so the JVM's DNS cache never delays a change. A failed resolution keeps the last list (passive
- * health takes care of instances that are gone).
+ * {@code refresh-interval}: in Kubernetes, a headless Service, whose name resolves to the
+ * addresses of its ready pods. Resolution is Netty's non-blocking resolver on a thread of
+ * its own, with no cache, so the JVM's DNS cache never delays a change. A failed
+ * resolution keeps the last list (passive health takes care of instances that are gone).
  */
 class DnsServiceInstanceListSupplier implements ServiceInstanceListSupplier, DisposableBean {
 
@@ -55,7 +55,8 @@ class DnsServiceInstanceListSupplier implements ServiceInstanceListSupplier, Dis
 	private volatile Disposable refreshing;
 
 	/**
-	 * @param target {@code host:port}, or {@code https://host:port} for instances that speak TLS
+	 * @param target {@code host:port}, or {@code https://host:port} for instances that
+	 * speak TLS
 	 */
 	DnsServiceInstanceListSupplier(String serviceId, String target, Duration refreshInterval) {
 		URI uri = URI.create(target.contains("://") ? target : "http://" + target);
@@ -110,8 +111,8 @@ class DnsServiceInstanceListSupplier implements ServiceInstanceListSupplier, Dis
 		List<ServiceInstance> list = new ArrayList<>(addresses.size());
 		for (InetAddress address : addresses) {
 			String ip = address.getHostAddress();
-			list.add(new DefaultServiceInstance(this.serviceId + "-" + ip + "-" + this.port, this.serviceId, ip, this.port,
-					this.secure));
+			list.add(new DefaultServiceInstance(this.serviceId + "-" + ip + "-" + this.port, this.serviceId, ip,
+					this.port, this.secure));
 		}
 		list.sort(Comparator.comparing(ServiceInstance::getHost));
 		return List.copyOf(list);

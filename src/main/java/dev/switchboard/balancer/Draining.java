@@ -18,10 +18,11 @@ import dev.switchboard.tunnel.GatewayCloseReason;
 import dev.switchboard.tunnel.Tunnel;
 
 /**
- * Instances being drained, shared by every replica through one small Redis hash (instance to the time
- * its tunnels close). The replica that receives the request applies it at once; the others pick it
- * up within {@code drain-sync-interval}, off the request path. While Redis is unavailable each replica
- * keeps what it last knew, and a drain requested meanwhile applies to the receiving replica only.
+ * Instances being drained, shared by every replica through one small Redis hash (instance
+ * to the time its tunnels close). The replica that receives the request applies it at
+ * once; the others pick it up within {@code drain-sync-interval}, off the request path.
+ * While Redis is unavailable each replica keeps what it last knew, and a drain requested
+ * meanwhile applies to the receiving replica only.
  */
 class Draining implements DisposableBean {
 
@@ -53,14 +54,20 @@ class Draining implements DisposableBean {
 		this.syncInterval = syncInterval;
 	}
 
-	/** Starts following drains of other replicas; a gateway without {@code lb://} routes never talks to Redis. */
+	/**
+	 * Starts following drains of other replicas; a gateway without {@code lb://} routes
+	 * never talks to Redis.
+	 */
 	synchronized void start() {
 		if (this.sync == null) {
 			this.sync = Flux.interval(this.syncInterval, this.syncInterval).concatMap((tick) -> sync(), 0).subscribe();
 		}
 	}
 
-	/** Drains the instance here at once and on every replica within the sync interval; returns when its tunnels close. */
+	/**
+	 * Drains the instance here at once and on every replica within the sync interval;
+	 * returns when its tunnels close.
+	 */
 	Mono<Long> drain(String instance, Duration grace) {
 		start();
 		long closeAt = System.currentTimeMillis() + grace.toMillis();
@@ -69,7 +76,8 @@ class Draining implements DisposableBean {
 			.put(this.key, instance, Long.toString(closeAt))
 			.timeout(this.timeout)
 			.onErrorResume((ex) -> {
-				logger.warn("Drain of " + instance + " applies to this replica only: Redis unavailable (" + ex.getMessage() + ")");
+				logger.warn("Drain of " + instance + " applies to this replica only: Redis unavailable ("
+						+ ex.getMessage() + ")");
 				return Mono.just(false);
 			})
 			.thenReturn(closeAt);
@@ -77,14 +85,11 @@ class Draining implements DisposableBean {
 
 	Mono<Void> undrain(String instance) {
 		forget(instance);
-		return this.redis.opsForHash()
-			.remove(this.key, instance)
-			.timeout(this.timeout)
-			.onErrorResume((ex) -> {
-				logger.warn("Drain of " + instance + " ended on this replica only: Redis unavailable (" + ex.getMessage() + ")");
-				return Mono.just(0L);
-			})
-			.then();
+		return this.redis.opsForHash().remove(this.key, instance).timeout(this.timeout).onErrorResume((ex) -> {
+			logger.warn("Drain of " + instance + " ended on this replica only: Redis unavailable (" + ex.getMessage()
+					+ ")");
+			return Mono.just(0L);
+		}).then();
 	}
 
 	private Mono<Void> sync() {

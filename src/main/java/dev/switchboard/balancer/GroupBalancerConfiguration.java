@@ -13,11 +13,13 @@ import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
- * The balancer of every load-balancer client (one child context per backend group), registered through
- * {@code @LoadBalancerClients(defaultConfiguration = ...)}, and the DNS instance list for groups
- * declared under {@code switchboard.discovery.dns.services.<group>}; other groups keep Spring Cloud's
- * discovery-client list (simple discovery from properties, or any DiscoveryClient on the classpath).
- * Deliberately not a {@code @Configuration}: it belongs in the child contexts, not the application's.
+ * The balancer of every load-balancer client (one child context per backend group),
+ * registered through {@code @LoadBalancerClients(defaultConfiguration = ...)}, and the
+ * DNS instance list for groups declared under
+ * {@code switchboard.discovery.dns.services.<group>}; other groups keep Spring Cloud's
+ * discovery-client list (simple discovery from properties, or any DiscoveryClient on the
+ * classpath). Deliberately not a {@code @Configuration}: it belongs in the child
+ * contexts, not the application's.
  */
 class GroupBalancerConfiguration {
 
@@ -40,7 +42,10 @@ class GroupBalancerConfiguration {
 				dns.getRefreshInterval());
 	}
 
-	/** The group being configured is declared under {@code switchboard.discovery.dns.services}. */
+	/**
+	 * The group being configured is declared under
+	 * {@code switchboard.discovery.dns.services}.
+	 */
 	static class OnDnsService extends SpringBootCondition {
 
 		@Override

@@ -18,10 +18,10 @@ import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
 import dev.switchboard.ExchangeAttributes;
 
 /**
- * Spring Cloud LoadBalancer's balancer for every backend group: instances come from the group's
- * {@link ServiceInstanceListSupplier} (discovery), the choice from {@link InstanceRouter}. Spring Cloud
- * Gateway hands it the exchange's attributes, where {@link BalancerFilter} left the request's
- * {@link BalancedRequest}.
+ * Spring Cloud LoadBalancer's balancer for every backend group: instances come from the
+ * group's {@link ServiceInstanceListSupplier} (discovery), the choice from
+ * {@link InstanceRouter}. Spring Cloud Gateway hands it the exchange's attributes, where
+ * {@link BalancerFilter} left the request's {@link BalancedRequest}.
  */
 class GroupLoadBalancer implements ReactorServiceInstanceLoadBalancer {
 

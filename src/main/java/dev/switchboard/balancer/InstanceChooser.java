@@ -13,13 +13,15 @@ import dev.switchboard.InstanceKey;
  * Picks one instance of a list.
  *
  * <ul>
- * <li>{@link #leastTunnels}: the instance with the fewest open tunnels through this gateway, ties
- * broken round-robin. This gateway's counts are exact and local, and groups have few instances, so a
- * full scan is cheap and spreads best; power-of-two-choices pays off when counts are stale or shared,
- * which they are not here. With no tunnels at all (plain HTTP) it is plain round-robin.</li>
- * <li>{@link #rendezvous}: highest-random-weight hashing of a key over the instances. Every replica
- * computes the same answer with no shared state, and removing an instance only moves the keys that
- * were on it. Used when Redis is unavailable, for keys without a record, and to reassign.</li>
+ * <li>{@link #leastTunnels}: the instance with the fewest open tunnels through this
+ * gateway, ties broken round-robin. This gateway's counts are exact and local, and groups
+ * have few instances, so a full scan is cheap and spreads best; power-of-two-choices pays
+ * off when counts are stale or shared, which they are not here. With no tunnels at all
+ * (plain HTTP) it is plain round-robin.</li>
+ * <li>{@link #rendezvous}: highest-random-weight hashing of a key over the instances.
+ * Every replica computes the same answer with no shared state, and removing an instance
+ * only moves the keys that were on it. Used when Redis is unavailable, for keys without a
+ * record, and to reassign.</li>
  * </ul>
  */
 public final class InstanceChooser {
@@ -64,7 +66,9 @@ public final class InstanceChooser {
 		return best;
 	}
 
-	/** FNV-1a over key and instance, then SplitMix64's finalizer: the same on every JVM. */
+	/**
+	 * FNV-1a over key and instance, then SplitMix64's finalizer: the same on every JVM.
+	 */
 	static long weight(String key, String instance) {
 		long hash = 0xcbf29ce484222325L;
 		for (byte b : (key + '\n' + instance).getBytes(StandardCharsets.UTF_8)) {

@@ -14,9 +14,10 @@ import dev.switchboard.InstanceKey;
 import dev.switchboard.metrics.SwitchboardMeters;
 
 /**
- * {@code switchboard.backend.instances}: per load-balanced service, how many of the instances
- * discovery last listed are healthy, ejected (refused connections recently) or draining. Evaluated at
- * scrape time from the last list the balancer saw, so the hot path only stores a reference.
+ * {@code switchboard.backend.instances}: per load-balanced service, how many of the
+ * instances discovery last listed are healthy, ejected (refused connections recently) or
+ * draining. Evaluated at scrape time from the last list the balancer saw, so the hot path
+ * only stores a reference.
  */
 final class InstanceGauges {
 
@@ -41,9 +42,9 @@ final class InstanceGauges {
 	}
 
 	private void register(String serviceId, String state, Predicate<String> inState) {
-		Gauge.builder(SwitchboardMeters.BACKEND_INSTANCES, () -> this.lastListed.getOrDefault(serviceId, List.of()).stream()
-			.filter(inState)
-			.count())
+		Gauge
+			.builder(SwitchboardMeters.BACKEND_INSTANCES,
+					() -> this.lastListed.getOrDefault(serviceId, List.of()).stream().filter(inState).count())
 			.description("Instances of a load-balanced service by state, as this gateway sees them")
 			.tags(SwitchboardMeters.SERVICE, serviceId, SwitchboardMeters.STATE, state)
 			.register(this.registry);

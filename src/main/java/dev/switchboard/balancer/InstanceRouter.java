@@ -11,10 +11,11 @@ import org.springframework.cloud.client.ServiceInstance;
 import dev.switchboard.InstanceKey;
 
 /**
- * Chooses the instance for one request of an {@code lb://} route: among the instances discovery lists,
- * those neither draining nor ejected (all of them when every one is ejected: trying beats refusing);
- * the fewest open tunnels, or the request's {@link Affinity} when the route is sticky. After an instance
- * refuses the connection it is ejected and the request moves on to another.
+ * Chooses the instance for one request of an {@code lb://} route: among the instances
+ * discovery lists, those neither draining nor ejected (all of them when every one is
+ * ejected: trying beats refusing); the fewest open tunnels, or the request's
+ * {@link Affinity} when the route is sticky. After an instance refuses the connection it
+ * is ejected and the request moves on to another.
  */
 class InstanceRouter {
 
@@ -27,14 +28,18 @@ class InstanceRouter {
 		this.chooser = new InstanceChooser(instances);
 	}
 
-	/** The instance for a request; {@code request} is null for requests no gateway filter saw. */
+	/**
+	 * The instance for a request; {@code request} is null for requests no gateway filter
+	 * saw.
+	 */
 	Mono<ServiceInstance> choose(BalancedRequest request, List<ServiceInstance> all) {
 		if (request == null) {
 			List<ServiceInstance> usable = usable(all, List.of());
 			return usable.isEmpty() ? Mono.empty() : Mono.just(this.chooser.leastTunnels(usable));
 		}
 		if (request.chosen != null) {
-			// Retried after a refused connection: the choice was already made again (reroute).
+			// Retried after a refused connection: the choice was already made again
+			// (reroute).
 			return Mono.just(request.chosen);
 		}
 		List<ServiceInstance> usable = usable(all, request.tried);
@@ -51,8 +56,8 @@ class InstanceRouter {
 	}
 
 	/**
-	 * Another instance after {@code failed} could not be reached: it is ejected (passive health) and the
-	 * request moves on. Null when none is left.
+	 * Another instance after {@code failed} could not be reached: it is ejected (passive
+	 * health) and the request moves on. Null when none is left.
 	 */
 	ServiceInstance reroute(BalancedRequest request, String failed, String why) {
 		this.instances.eject(failed, why);

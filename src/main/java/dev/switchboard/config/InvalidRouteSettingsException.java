@@ -1,6 +1,8 @@
 package dev.switchboard.config;
 
-/** A route's {@code metadata.switchboard.*} holds a key or value Switchboard cannot use. */
+/**
+ * A route's {@code metadata.switchboard.*} holds a key or value Switchboard cannot use.
+ */
 public class InvalidRouteSettingsException extends InvalidSettingsException {
 
 	public InvalidRouteSettingsException(String routeId, String problem, Throwable cause) {

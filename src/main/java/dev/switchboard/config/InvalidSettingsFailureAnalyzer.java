@@ -3,7 +3,10 @@ package dev.switchboard.config;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 
-/** Prints an unusable setting as Spring Boot prints its own configuration failures: what, and how to fix it. */
+/**
+ * Prints an unusable setting as Spring Boot prints its own configuration failures: what,
+ * and how to fix it.
+ */
 class InvalidSettingsFailureAnalyzer extends AbstractFailureAnalyzer<InvalidSettingsException> {
 
 	@Override

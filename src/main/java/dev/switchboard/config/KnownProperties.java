@@ -16,9 +16,9 @@ import org.springframework.boot.context.properties.source.ConfigurationPropertyN
 import org.springframework.boot.json.JsonParserFactory;
 
 /**
- * Every {@code switchboard.*} property the gateway binds, as the configuration processor listed them at
- * build time in {@code META-INF/spring-configuration-metadata.json}: the one list of names, so a name
- * is declared only where its setting is.
+ * Every {@code switchboard.*} property the gateway binds, as the configuration processor
+ * listed them at build time in {@code META-INF/spring-configuration-metadata.json}: the
+ * one list of names, so a name is declared only where its setting is.
  */
 final class KnownProperties {
 
@@ -35,14 +35,20 @@ final class KnownProperties {
 			"switchboard.sticky.redis.max-reconnect-delay", "switchboard.redis.max-reconnect-delay",
 			"switchboard.sticky.redis.key-prefix", "switchboard.redis.key-prefix");
 
-	/** Name to type, e.g. {@code switchboard.discovery.dns.services} to {@code java.util.Map<...>}. */
+	/**
+	 * Name to type, e.g. {@code switchboard.discovery.dns.services} to
+	 * {@code java.util.Map<...>}.
+	 */
 	private final Map<String, String> types;
 
 	private KnownProperties(Map<String, String> types) {
 		this.types = types;
 	}
 
-	/** The names from every metadata file on the class path; empty when there is none (not built by Maven). */
+	/**
+	 * The names from every metadata file on the class path; empty when there is none (not
+	 * built by Maven).
+	 */
 	static KnownProperties load(ClassLoader classLoader) {
 		Map<String, String> types = new LinkedHashMap<>();
 		try {
@@ -92,7 +98,9 @@ final class KnownProperties {
 				|| type.endsWith("[]");
 	}
 
-	/** What is wrong with an unknown name, with the nearest valid one when there is one. */
+	/**
+	 * What is wrong with an unknown name, with the nearest valid one when there is one.
+	 */
 	String describeUnknown(String name) {
 		String moved = MOVED.get(name);
 		if (moved != null) {

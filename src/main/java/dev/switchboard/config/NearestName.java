@@ -8,7 +8,10 @@ final class NearestName {
 	private NearestName() {
 	}
 
-	/** The candidate closest to {@code name} by edit distance, or null when none is plausibly meant. */
+	/**
+	 * The candidate closest to {@code name} by edit distance, or null when none is
+	 * plausibly meant.
+	 */
 	static String of(String name, Collection<String> candidates) {
 		String best = null;
 		int bestDistance = Integer.MAX_VALUE;

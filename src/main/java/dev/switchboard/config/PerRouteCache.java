@@ -7,9 +7,10 @@ import java.util.function.BiFunction;
 import org.springframework.cloud.gateway.route.Route;
 
 /**
- * Settings bound once per route, for the hot path: one map lookup per request. Keyed on the
- * {@link Route} instance, which the gateway's route cache hands out unchanged until routes are
- * refreshed; {@code Route.getMetadata()} wraps the map anew on every call, so it cannot be the key.
+ * Settings bound once per route, for the hot path: one map lookup per request. Keyed on
+ * the {@link Route} instance, which the gateway's route cache hands out unchanged until
+ * routes are refreshed; {@code Route.getMetadata()} wraps the map anew on every call, so
+ * it cannot be the key.
  */
 public final class PerRouteCache<T> {
 
@@ -17,7 +18,9 @@ public final class PerRouteCache<T> {
 
 	private final Map<String, Cached<T>> cache = new ConcurrentHashMap<>();
 
-	/** @param resolve binds a route's id and metadata to its settings */
+	/**
+	 * @param resolve binds a route's id and metadata to its settings
+	 */
 	public PerRouteCache(BiFunction<String, Map<String, Object>, T> resolve) {
 		this.resolve = resolve;
 	}

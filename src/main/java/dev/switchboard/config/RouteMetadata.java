@@ -3,13 +3,19 @@ package dev.switchboard.config;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** A route's metadata as Spring Boot's binder wants it: YAML arrives as nested maps, the binder takes dotted keys. */
+/**
+ * A route's metadata as Spring Boot's binder wants it: YAML arrives as nested maps, the
+ * binder takes dotted keys.
+ */
 public final class RouteMetadata {
 
 	private RouteMetadata() {
 	}
 
-	/** The metadata's entries with dotted keys ({@code switchboard.sticky.enabled}), in their order. */
+	/**
+	 * The metadata's entries with dotted keys ({@code switchboard.sticky.enabled}), in
+	 * their order.
+	 */
 	public static Map<String, Object> flatten(Map<String, Object> metadata) {
 		Map<String, Object> flat = new LinkedHashMap<>();
 		flatten("", metadata, flat);

@@ -24,13 +24,14 @@ import org.springframework.cloud.gateway.route.Route;
 import org.springframework.core.env.ConfigurableEnvironment;
 
 /**
- * One feature's per-route settings, declared once as a record: each component is a setting, its
- * {@code @DefaultValue} the default, its javadoc the documentation, and the record's
- * {@code check(prefix)} its validation. The same record is bound globally (as
- * {@code @ConfigurationProperties}) and, for a route, from {@code metadata.<prefix>.*} over the global
- * values with Spring Boot's own binder: per-route values take the formats of {@code application.yml}
- * ({@code 2s}, {@code 1MB}) and a route that sets nothing of the feature shares the global instance.
- * Bound once per route (again after routes are refreshed): the hot path pays one map lookup.
+ * One feature's per-route settings, declared once as a record: each component is a
+ * setting, its {@code @DefaultValue} the default, its javadoc the documentation, and the
+ * record's {@code check(prefix)} its validation. The same record is bound globally (as
+ * {@code @ConfigurationProperties}) and, for a route, from {@code metadata.<prefix>.*}
+ * over the global values with Spring Boot's own binder: per-route values take the formats
+ * of {@code application.yml} ({@code 2s}, {@code 1MB}) and a route that sets nothing of
+ * the feature shares the global instance. Bound once per route (again after routes are
+ * refreshed): the hot path pays one map lookup.
  *
  * @param <T> the settings record
  */
@@ -53,12 +54,14 @@ public final class RouteSettings<T> {
 	private final PerRouteCache<T> cache = new PerRouteCache<>(this::resolve);
 
 	/**
-	 * @param prefix where the record is bound, e.g. {@code switchboard} or {@code switchboard.sticky}
+	 * @param prefix where the record is bound, e.g. {@code switchboard} or
+	 * {@code switchboard.sticky}
 	 * @param type the record
 	 * @param defaults the globally bound instance
 	 * @param environment the environment the global values come from
-	 * @param check validates one instance; {@code (settings, prefix)} with prefix {@code switchboard.} or
-	 * {@code metadata.switchboard.}, throwing {@link IllegalArgumentException} naming the property
+	 * @param check validates one instance; {@code (settings, prefix)} with prefix
+	 * {@code switchboard.} or {@code metadata.switchboard.}, throwing
+	 * {@link IllegalArgumentException} naming the property
 	 */
 	public RouteSettings(String prefix, Class<T> type, T defaults, ConfigurableEnvironment environment,
 			BiConsumer<T, String> check) {
@@ -77,8 +80,10 @@ public final class RouteSettings<T> {
 			check.accept(defaults, "");
 		}
 		catch (IllegalArgumentException ex) {
-			throw new InvalidSettingsException(ex.getMessage()
-					+ ". Fix it in application.yml or the environment (see README, Configuration reference)", ex);
+			throw new InvalidSettingsException(
+					ex.getMessage()
+							+ ". Fix it in application.yml or the environment (see README, Configuration reference)",
+					ex);
 		}
 	}
 
@@ -86,12 +91,17 @@ public final class RouteSettings<T> {
 		return this.defaults;
 	}
 
-	/** The settings for a route (the defaults for none), bound once per route instance. */
+	/**
+	 * The settings for a route (the defaults for none), bound once per route instance.
+	 */
 	public T forRoute(Route route) {
 		return (route != null) ? this.cache.get(route) : this.defaults;
 	}
 
-	/** Whether a flattened metadata key ({@code switchboard.idle-timeout}) is one of these settings. */
+	/**
+	 * Whether a flattened metadata key ({@code switchboard.idle-timeout}) is one of these
+	 * settings.
+	 */
 	public boolean owns(String key) {
 		if (this.keys.contains(key)) {
 			return true;
@@ -111,7 +121,8 @@ public final class RouteSettings<T> {
 
 	/**
 	 * Binds one route's metadata over the global values.
-	 * @throws InvalidRouteSettingsException naming the route and the property when a value is unusable
+	 * @throws InvalidRouteSettingsException naming the route and the property when a
+	 * value is unusable
 	 */
 	public T resolve(String routeId, Map<String, Object> metadata) {
 		Map<String, Object> overrides = new LinkedHashMap<>();

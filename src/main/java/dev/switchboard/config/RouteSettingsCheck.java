@@ -9,10 +9,11 @@ import org.springframework.cloud.gateway.config.GatewayProperties;
 import org.springframework.cloud.gateway.route.RouteDefinition;
 
 /**
- * Checks every route's {@code metadata.switchboard.*} at startup, so a bad override stops the gateway
- * with a message naming the route and the key instead of failing the first handshake: every key must
- * belong to one feature's {@link RouteSettings} (a misspelt or global-only key is named, with the
- * nearest valid one), and every feature must be able to bind its values.
+ * Checks every route's {@code metadata.switchboard.*} at startup, so a bad override stops
+ * the gateway with a message naming the route and the key instead of failing the first
+ * handshake: every key must belong to one feature's {@link RouteSettings} (a misspelt or
+ * global-only key is named, with the nearest valid one), and every feature must be able
+ * to bind its values.
  */
 public class RouteSettingsCheck implements SmartInitializingSingleton {
 

@@ -5,8 +5,9 @@ import java.time.Duration;
 import org.springframework.util.unit.DataSize;
 
 /**
- * The checks settings records share. Each throws {@link IllegalArgumentException} naming the property
- * as the user spelled it ({@code switchboard.idle-timeout} or {@code metadata.switchboard.idle-timeout}).
+ * The checks settings records share. Each throws {@link IllegalArgumentException} naming
+ * the property as the user spelled it ({@code switchboard.idle-timeout} or
+ * {@code metadata.switchboard.idle-timeout}).
  */
 public final class SettingChecks {
 
@@ -28,7 +29,8 @@ public final class SettingChecks {
 
 	public static void notNegative(String property, Duration value) {
 		if (value == null || value.isNegative()) {
-			throw new IllegalArgumentException(property + " must not be negative (was " + value + "); use 0 to disable it");
+			throw new IllegalArgumentException(
+					property + " must not be negative (was " + value + "); use 0 to disable it");
 		}
 	}
 

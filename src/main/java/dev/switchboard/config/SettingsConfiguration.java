@@ -6,9 +6,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Switchboard's settings as a whole: unknown {@code switchboard.*} properties stop startup before any
- * bean exists, and every route's {@code metadata.switchboard.*} is checked against the features'
- * {@link RouteSettings} once the context is up.
+ * Switchboard's settings as a whole: unknown {@code switchboard.*} properties stop
+ * startup before any bean exists, and every route's {@code metadata.switchboard.*} is
+ * checked against the features' {@link RouteSettings} once the context is up.
  */
 @Configuration(proxyBeanMethods = false)
 class SettingsConfiguration {
@@ -19,7 +19,8 @@ class SettingsConfiguration {
 	}
 
 	@Bean
-	RouteSettingsCheck switchboardRouteSettingsCheck(GatewayProperties gateway, ObjectProvider<RouteSettings<?>> features) {
+	RouteSettingsCheck switchboardRouteSettingsCheck(GatewayProperties gateway,
+			ObjectProvider<RouteSettings<?>> features) {
 		return new RouteSettingsCheck(gateway, features.orderedStream().toList());
 	}
 

@@ -9,9 +9,10 @@ import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
 
 /**
- * The settings Switchboard needs from Spring Cloud Gateway and Spring Boot, as a property source of the
- * lowest precedence: any configuration may override them, but none can lose them by replacing the
- * packaged {@code application.yml} (e.g. {@code --spring.config.location=file:my.yml}).
+ * The settings Switchboard needs from Spring Cloud Gateway and Spring Boot, as a property
+ * source of the lowest precedence: any configuration may override them, but none can lose
+ * them by replacing the packaged {@code application.yml} (e.g.
+ * {@code --spring.config.location=file:my.yml}).
  */
 public class SwitchboardDefaults implements EnvironmentPostProcessor {
 
@@ -22,24 +23,29 @@ public class SwitchboardDefaults implements EnvironmentPostProcessor {
 	private static Map<String, Object> defaults() {
 		Map<String, Object> defaults = new LinkedHashMap<>();
 		String gateway = "spring.cloud.gateway.server.webflux.";
-		// The tunnel replaces the stock WebSocket routing filter, which answers 101 before contacting the backend.
+		// The tunnel replaces the stock WebSocket routing filter, which answers 101
+		// before contacting the backend.
 		defaults.put(gateway + "global-filter.websocket-routing.enabled", false);
-		// Switchboard's ForwardedHeadersFilter writes X-Forwarded-* / Forwarded itself (and strips what untrusted
-		// clients send): the gateway's own filters would only do work that is thrown away.
+		// Switchboard's ForwardedHeadersFilter writes X-Forwarded-* / Forwarded itself
+		// (and strips what untrusted clients send): the gateway's own filters would only
+		// do work that is thrown away.
 		defaults.put(gateway + "forwarded.enabled", false);
 		defaults.put(gateway + "x-forwarded.enabled", false);
-		// Per-request observations cost ~4% of a handshake with no tracer; turned on for tracing.
+		// Per-request observations cost ~4% of a handshake with no tracer; turned on for
+		// tracing.
 		defaults.put(gateway + "observability.enabled", false);
 		defaults.put("server.shutdown", "graceful");
 		// Actuator on its own port, never on the public one.
 		defaults.put("management.server.port", 9090);
 		defaults.put("management.endpoints.web.exposure.include", "health,info,prometheus,gateway,backends");
 		defaults.put("management.endpoint.gateway.access", "read-only");
-		// Lists backend instances; POST marks one draining on every replica (management port only).
+		// Lists backend instances; POST marks one draining on every replica (management
+		// port only).
 		defaults.put("management.endpoint.backends.access", "unrestricted");
 		defaults.put("management.endpoint.health.probes.enabled", true);
 		defaults.put("management.endpoint.health.show-details", "always");
-		// Kubernetes probes depend on nothing outside the gateway: sticky routing works without Redis.
+		// Kubernetes probes depend on nothing outside the gateway: sticky routing works
+		// without Redis.
 		defaults.put("management.endpoint.health.group.liveness.include", "livenessState");
 		defaults.put("management.endpoint.health.group.readiness.include", "readinessState");
 		defaults.put("management.health.redis.enabled", false);

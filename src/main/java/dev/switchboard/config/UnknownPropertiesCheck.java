@@ -20,14 +20,15 @@ import org.springframework.core.env.PropertySource;
 import org.springframework.core.env.StandardEnvironment;
 
 /**
- * Stops startup when a {@code switchboard.*} property is misspelt or unknown, naming it and the nearest
- * valid name: a typo such as {@code switchboard.idle-timout} would otherwise be silently ignored and the
- * gateway run on a default nobody chose. Runs before any bean is created.
+ * Stops startup when a {@code switchboard.*} property is misspelt or unknown, naming it
+ * and the nearest valid name: a typo such as {@code switchboard.idle-timout} would
+ * otherwise be silently ignored and the gateway run on a default nobody chose. Runs
+ * before any bean is created.
  *
  * Environment variables are only warned about: Kubernetes injects {@code <SERVICE>_PORT},
- * {@code <SERVICE>_SERVICE_HOST}, ... for every Service in the namespace, and a Service named
- * {@code switchboard} would otherwise stop its own pods (the chart also turns those variables off with
- * {@code enableServiceLinks: false}).
+ * {@code <SERVICE>_SERVICE_HOST}, ... for every Service in the namespace, and a Service
+ * named {@code switchboard} would otherwise stop its own pods (the chart also turns those
+ * variables off with {@code enableServiceLinks: false}).
  */
 class UnknownPropertiesCheck implements BeanFactoryPostProcessor, EnvironmentAware {
 
@@ -76,8 +77,8 @@ class UnknownPropertiesCheck implements BeanFactoryPostProcessor, EnvironmentAwa
 	}
 
 	private static String nameOf(ConfigurationPropertySource source) {
-		return (source.getUnderlyingSource() instanceof PropertySource<?> propertySource)
-				? propertySource.getName() : "";
+		return (source.getUnderlyingSource() instanceof PropertySource<?> propertySource) ? propertySource.getName()
+				: "";
 	}
 
 }

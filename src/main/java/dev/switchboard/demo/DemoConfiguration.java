@@ -13,16 +13,18 @@ import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 /**
- * The {@code demo} profile: two in-process echo backends behind the {@code /ws/echo} route (declared in
- * application-demo.yml like any other route) and a page at {@code /} that talks to them through the
- * gateway. Nothing here is loaded outside the demo profile.
+ * The {@code demo} profile: two in-process echo backends behind the {@code /ws/echo}
+ * route (declared in application-demo.yml like any other route) and a page at {@code /}
+ * that talks to them through the gateway. Nothing here is loaded outside the demo
+ * profile.
  */
 @Configuration(proxyBeanMethods = false)
 @Profile("demo")
 class DemoConfiguration {
 
 	@Bean
-	DemoEchoBackends demoEchoBackends(@Value("${demo.echo-a-port}") int portA, @Value("${demo.echo-b-port}") int portB) {
+	DemoEchoBackends demoEchoBackends(@Value("${demo.echo-a-port}") int portA,
+			@Value("${demo.echo-b-port}") int portB) {
 		return new DemoEchoBackends(List.of(portA, portB));
 	}
 

@@ -15,8 +15,9 @@ import reactor.netty.http.server.WebsocketServerSpec;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Two small WebSocket echo servers inside the gateway's own process, for the demo profile only, so a
- * newcomer sees a tunnel work with nothing else running. Each prefixes its answers with its name.
+ * Two small WebSocket echo servers inside the gateway's own process, for the demo profile
+ * only, so a newcomer sees a tunnel work with nothing else running. Each prefixes its
+ * answers with its name.
  */
 class DemoEchoBackends implements SmartLifecycle {
 
@@ -38,7 +39,8 @@ class DemoEchoBackends implements SmartLifecycle {
 				.host("127.0.0.1")
 				.port(this.ports.get(i))
 				.route((routes) -> routes.ws("/**",
-						(in, out) -> out.sendObject(in.aggregateFrames().receiveFrames().map((frame) -> answer(name, frame))),
+						(in, out) -> out
+							.sendObject(in.aggregateFrames().receiveFrames().map((frame) -> answer(name, frame))),
 						WebsocketServerSpec.builder().maxFramePayloadLength(16 * 1024 * 1024).build()))
 				.bindNow(Duration.ofSeconds(10));
 			this.servers.add(server);

@@ -10,16 +10,19 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
- * Drops a connection whose first request's headers do not arrive in time (slowloris). A connection
- * sending one header byte a second never looks idle to a read-idle timer; this one measures the time
- * to the end of the header block instead. It sits in front of the HTTP codec, watches only for the
- * blank line that ends the headers, and leaves the pipeline as soon as it has seen it, so it costs
- * nothing afterwards. Later requests on a keep-alive connection are bounded by the server's idle
- * timeout.
+ * Drops a connection whose first request's headers do not arrive in time (slowloris). A
+ * connection sending one header byte a second never looks idle to a read-idle timer; this
+ * one measures the time to the end of the header block instead. It sits in front of the
+ * HTTP codec, watches only for the blank line that ends the headers, and leaves the
+ * pipeline as soon as it has seen it, so it costs nothing afterwards. Later requests on a
+ * keep-alive connection are bounded by the server's idle timeout.
  */
 public class ClientHeaderTimeoutHandler extends ChannelDuplexHandler {
 
-	/** Its name in the pipeline; the tunnel removes it by this name should it still be there. */
+	/**
+	 * Its name in the pipeline; the tunnel removes it by this name should it still be
+	 * there.
+	 */
 	public static final String NAME = "switchboard.clientHeaderTimeout";
 
 	private static final Log logger = LogFactory.getLog(ClientHeaderTimeoutHandler.class);

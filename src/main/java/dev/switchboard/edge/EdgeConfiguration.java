@@ -8,9 +8,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Guards of the public server at the connection level, before any route is matched: the slowloris
- * bound on a client's first request headers. (A tunnel's own heartbeat, idle and lifetime policy lives
- * with the tunnel.)
+ * Guards of the public server at the connection level, before any route is matched: the
+ * slowloris bound on a client's first request headers. (A tunnel's own heartbeat, idle
+ * and lifetime policy lives with the tunnel.)
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(EdgeProperties.class)
@@ -19,7 +19,8 @@ class EdgeConfiguration {
 	@Bean
 	NettyServerCustomizer switchboardClientHeaderTimeout(EdgeProperties properties) {
 		long timeoutMillis = properties.getClientHeaderTimeout().toMillis();
-		// At channel initialisation, once Reactor Netty has put its HTTP codec in and before any byte is read.
+		// At channel initialisation, once Reactor Netty has put its HTTP codec in and
+		// before any byte is read.
 		return (server) -> server.doOnChannelInit((observer, channel, remoteAddress) -> {
 			if (timeoutMillis > 0 && channel.pipeline().get(NettyPipeline.HttpCodec) != null) {
 				channel.pipeline()

@@ -5,16 +5,24 @@ import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * The public server's connection-level limits, and what Switchboard knows of the hop in front of it.
- * Global only (no per-route overrides): they apply before any route is matched.
+ * The public server's connection-level limits, and what Switchboard knows of the hop in
+ * front of it. Global only (no per-route overrides): they apply before any route is
+ * matched.
  */
 @ConfigurationProperties("switchboard")
 public class EdgeProperties {
 
-	/** Longest time a client may take to send its first request's headers; slower connections are dropped (slowloris). */
+	/**
+	 * Longest time a client may take to send its first request's headers; slower
+	 * connections are dropped (slowloris).
+	 */
 	private Duration clientHeaderTimeout = Duration.ofSeconds(10);
 
-	/** The idle timeout of whatever sits in front of the gateway (cloud load balancer, ingress), if known; startup fails when a heartbeat interval is not comfortably below it. */
+	/**
+	 * The idle timeout of whatever sits in front of the gateway (cloud load balancer,
+	 * ingress), if known; startup fails when a heartbeat interval is not comfortably
+	 * below it.
+	 */
 	private Duration edgeIdleTimeout;
 
 	public Duration getClientHeaderTimeout() {

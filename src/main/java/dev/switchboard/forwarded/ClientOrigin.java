@@ -7,9 +7,10 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 
 /**
- * What the gateway believes about where a request came from: the direct peer's word (its address, TLS
- * on the connection) always; what forwarded headers claim only from a trusted proxy
- * ({@code switchboard.forwarded.trusted-proxies}). The one place that decides whose headers count.
+ * What the gateway believes about where a request came from: the direct peer's word (its
+ * address, TLS on the connection) always; what forwarded headers claim only from a
+ * trusted proxy ({@code switchboard.forwarded.trusted-proxies}). The one place that
+ * decides whose headers count.
  */
 public final class ClientOrigin {
 
@@ -21,15 +22,18 @@ public final class ClientOrigin {
 		this.trustedProxies = trustedProxies;
 	}
 
-	/** Whether the direct peer is a trusted proxy, whose forwarded headers are believed. */
+	/**
+	 * Whether the direct peer is a trusted proxy, whose forwarded headers are believed.
+	 */
 	public boolean fromTrustedProxy(ServerHttpRequest request) {
 		InetSocketAddress remote = request.getRemoteAddress();
 		return remote != null && this.trustedProxies.isTrusted(remote.getAddress());
 	}
 
 	/**
-	 * Whether the client came over TLS: to this gateway directly, or to a trusted proxy in front that says
-	 * so ({@code X-Forwarded-Proto: https}, or {@code proto=https} in {@code Forwarded}).
+	 * Whether the client came over TLS: to this gateway directly, or to a trusted proxy
+	 * in front that says so ({@code X-Forwarded-Proto: https}, or {@code proto=https} in
+	 * {@code Forwarded}).
 	 */
 	public boolean isSecure(ServerHttpRequest request) {
 		if (request.getSslInfo() != null) {

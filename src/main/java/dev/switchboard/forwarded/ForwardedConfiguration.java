@@ -5,7 +5,10 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** What backends learn about the client (forwarded headers, the original Host) and whose word is believed. */
+/**
+ * What backends learn about the client (forwarded headers, the original Host) and whose
+ * word is believed.
+ */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(ForwardedProperties.class)
 class ForwardedConfiguration {

@@ -12,13 +12,13 @@ import org.springframework.web.server.ServerWebExchange;
 import dev.switchboard.forwarded.ForwardedProperties.Mode;
 
 /**
- * Tells backends who the client is: {@code X-Forwarded-For/-Proto/-Host/-Port} and/or RFC 7239
- * {@code Forwarded}, for plain HTTP and WebSocket handshakes alike. Headers that arrive with the
- * request are extended only when the direct peer is a trusted proxy; from anyone else they are
- * replaced, so a client cannot claim another address.
+ * Tells backends who the client is: {@code X-Forwarded-For/-Proto/-Host/-Port} and/or RFC
+ * 7239 {@code Forwarded}, for plain HTTP and WebSocket handshakes alike. Headers that
+ * arrive with the request are extended only when the direct peer is a trusted proxy; from
+ * anyone else they are replaced, so a client cannot claim another address.
  *
- * Spring Cloud Gateway's own forwarded filters add nothing at all for untrusted peers; backends
- * should always learn the client's address, hence this filter.
+ * Spring Cloud Gateway's own forwarded filters add nothing at all for untrusted peers;
+ * backends should always learn the client's address, hence this filter.
  */
 public class ForwardedHeadersFilter implements HttpHeadersFilter, Ordered {
 

@@ -9,13 +9,22 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties("switchboard.forwarded")
 public class ForwardedProperties {
 
-	/** Which forwarded headers backends receive: x-forwarded, forwarded (RFC 7239), both, or none. */
+	/**
+	 * Which forwarded headers backends receive: x-forwarded, forwarded (RFC 7239), both,
+	 * or none.
+	 */
 	private Mode mode = Mode.X_FORWARDED;
 
-	/** Addresses (CIDR, e.g. 10.0.0.0/8, or single IPs) whose incoming forwarded headers are trusted and extended; from anyone else they are replaced. */
+	/**
+	 * Addresses (CIDR, e.g. 10.0.0.0/8, or single IPs) whose incoming forwarded headers
+	 * are trusted and extended; from anyone else they are replaced.
+	 */
 	private List<String> trustedProxies = new ArrayList<>();
 
-	/** Send the client's original Host header to backends (false: the backend's own host:port). */
+	/**
+	 * Send the client's original Host header to backends (false: the backend's own
+	 * host:port).
+	 */
 	private boolean preserveHost = true;
 
 	public Mode getMode() {

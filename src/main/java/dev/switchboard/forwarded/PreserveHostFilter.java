@@ -13,8 +13,9 @@ import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.P
 
 /**
  * Sends the client's own {@code Host} to backends on every route, as the stock per-route
- * {@code PreserveHostHeader} filter would: virtual-hosted and origin-checking backends see the name
- * the client used. Switched off with {@code switchboard.forwarded.preserve-host=false}.
+ * {@code PreserveHostHeader} filter would: virtual-hosted and origin-checking backends
+ * see the name the client used. Switched off with
+ * {@code switchboard.forwarded.preserve-host=false}.
  */
 public class PreserveHostFilter implements GlobalFilter, Ordered {
 

@@ -6,8 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The addresses whose {@code X-Forwarded-*}/{@code Forwarded} headers are believed: CIDR ranges or
- * single IPs, IPv4 or IPv6. Parsed once at startup; a malformed entry fails startup.
+ * The addresses whose {@code X-Forwarded-*}/{@code Forwarded} headers are believed: CIDR
+ * ranges or single IPs, IPv4 or IPv6. Parsed once at startup; a malformed entry fails
+ * startup.
  */
 public final class TrustedProxies {
 

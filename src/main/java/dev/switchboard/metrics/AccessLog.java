@@ -18,10 +18,11 @@ import dev.switchboard.upgrade.HandshakeOutcome;
 import dev.switchboard.upgrade.HandshakeRecorder;
 
 /**
- * One line per plain request, per refused handshake, and per tunnel when it ends, on the logger
- * {@code switchboard.access}. Fields go both into the message (readable text) and, as SLF4J key-value
- * pairs, into Spring Boot's structured formats, so with {@code switchboard.access-log.format=json}
- * each line is an ECS JSON document with every field.
+ * One line per plain request, per refused handshake, and per tunnel when it ends, on the
+ * logger {@code switchboard.access}. Fields go both into the message (readable text) and,
+ * as SLF4J key-value pairs, into Spring Boot's structured formats, so with
+ * {@code switchboard.access-log.format=json} each line is an ECS JSON document with every
+ * field.
  */
 public class AccessLog implements HandshakeRecorder, TunnelListener {
 

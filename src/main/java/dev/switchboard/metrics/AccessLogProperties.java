@@ -9,7 +9,10 @@ public class AccessLogProperties {
 	/** Write one line per plain request, per refused handshake and per ended tunnel. */
 	private boolean enabled = true;
 
-	/** text: readable key=value lines; json: ECS JSON documents (Spring Boot's structured logging). */
+	/**
+	 * text: readable key=value lines; json: ECS JSON documents (Spring Boot's structured
+	 * logging).
+	 */
 	private Format format = Format.TEXT;
 
 	public boolean isEnabled() {

@@ -22,8 +22,9 @@ import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.G
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
 /**
- * The access-log line of every plain HTTP request, routed or not. WebSocket handshakes that the tunnel
- * took are logged by {@link AccessLog} instead (refused ones at once, accepted ones when the tunnel ends).
+ * The access-log line of every plain HTTP request, routed or not. WebSocket handshakes
+ * that the tunnel took are logged by {@link AccessLog} instead (refused ones at once,
+ * accepted ones when the tunnel ends).
  */
 public class AccessLogWebFilter implements WebFilter, Ordered {
 

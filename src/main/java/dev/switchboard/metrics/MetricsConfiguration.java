@@ -54,8 +54,9 @@ class MetricsConfiguration {
 		}
 
 		/**
-		 * Gives the access logger its own console appender with Spring Boot's ECS structured encoder,
-		 * so access lines are JSON documents while the application's own logs keep their format.
+		 * Gives the access logger its own console appender with Spring Boot's ECS
+		 * structured encoder, so access lines are JSON documents while the application's
+		 * own logs keep their format.
 		 */
 		private static void useJson() {
 			LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();

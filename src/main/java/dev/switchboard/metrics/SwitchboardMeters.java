@@ -1,10 +1,11 @@
 package dev.switchboard.metrics;
 
 /**
- * Every meter Switchboard publishes and every tag it uses, named once. Names follow Micrometer's
- * dotted convention; the Prometheus registry exports them in snake_case with units
- * ({@code switchboard.upgrades} becomes {@code switchboard_upgrades_total}). Tags are bounded: route
- * ids, backend instances, outcomes, reasons and close code classes; never a session, client or path.
+ * Every meter Switchboard publishes and every tag it uses, named once. Names follow
+ * Micrometer's dotted convention; the Prometheus registry exports them in snake_case with
+ * units ({@code switchboard.upgrades} becomes {@code switchboard_upgrades_total}). Tags
+ * are bounded: route ids, backend instances, outcomes, reasons and close code classes;
+ * never a session, client or path.
  */
 public final class SwitchboardMeters {
 
@@ -38,13 +39,18 @@ public final class SwitchboardMeters {
 	/** Timer with histogram: Redis round trips for sticky assignments, by operation. */
 	public static final String STICKY_REDIS_LATENCY = "switchboard.sticky.redis.latency";
 
-	/** Counter: Redis commands for sticky assignments that failed or timed out, by operation. */
+	/**
+	 * Counter: Redis commands for sticky assignments that failed or timed out, by
+	 * operation.
+	 */
 	public static final String STICKY_REDIS_ERRORS = "switchboard.sticky.redis.errors";
 
 	/** Gauge: 1 while sticky routing runs without Redis (rendezvous hashing), else 0. */
 	public static final String STICKY_REDIS_DEGRADED = "switchboard.sticky.redis.degraded";
 
-	/** Gauge: instances of a load-balanced service by state, as this gateway sees them. */
+	/**
+	 * Gauge: instances of a load-balanced service by state, as this gateway sees them.
+	 */
 	public static final String BACKEND_INSTANCES = "switchboard.backend.instances";
 
 	public static final String ROUTE = "route";
@@ -79,8 +85,9 @@ public final class SwitchboardMeters {
 	}
 
 	/**
-	 * The close code as a bounded tag: the registered codes 1000-1015 as they are, application codes
-	 * by class ({@code 3xxx}, {@code 4xxx}), anything else {@code other}.
+	 * The close code as a bounded tag: the registered codes 1000-1015 as they are,
+	 * application codes by class ({@code 3xxx}, {@code 4xxx}), anything else
+	 * {@code other}.
 	 */
 	public static String codeTag(int code) {
 		if (code >= 1000 && code <= 1015) {

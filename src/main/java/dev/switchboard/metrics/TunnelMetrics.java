@@ -24,9 +24,9 @@ import dev.switchboard.upgrade.HandshakeRecorder;
 import static dev.switchboard.metrics.SwitchboardMeters.*;
 
 /**
- * Switchboard's tunnel and handshake meters. Meters are looked up once per route (or route and
- * instance) and cached; a tunnel holds its route's traffic counters directly, so relaying data costs
- * two counter additions per read and no lookup at all.
+ * Switchboard's tunnel and handshake meters. Meters are looked up once per route (or
+ * route and instance) and cached; a tunnel holds its route's traffic counters directly,
+ * so relaying data costs two counter additions per read and no lookup at all.
  */
 public class TunnelMetrics implements HandshakeRecorder, TunnelListener {
 

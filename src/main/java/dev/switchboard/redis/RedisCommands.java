@@ -23,16 +23,17 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
- * The hot path's Redis commands ({@code GETEX}, {@code SET EX}, and the {@code PING} that notices Redis
- * is back) through Lettuce's asynchronous API, on a connection of their own opened by the client Spring
- * Boot built from {@code spring.data.redis.*}: standalone, Sentinel and Cluster alike, with its options
- * (command timeout, refusing commands while disconnected).
+ * The hot path's Redis commands ({@code GETEX}, {@code SET EX}, and the {@code PING} that
+ * notices Redis is back) through Lettuce's asynchronous API, on a connection of their own
+ * opened by the client Spring Boot built from {@code spring.data.redis.*}: standalone,
+ * Sentinel and Cluster alike, with its options (command timeout, refusing commands while
+ * disconnected).
  *
- * Why not the reactive template: per command it looks the connection up under a lock, serializes through
- * byte buffers and builds reactive publishers, several times the work of the command itself. The
- * connection opens in the background, never on an event loop; until it is open every command fails at
- * once, which the store treats like any Redis failure (rendezvous hashing); once open, Lettuce reconnects
- * it by itself.
+ * Why not the reactive template: per command it looks the connection up under a lock,
+ * serializes through byte buffers and builds reactive publishers, several times the work
+ * of the command itself. The connection opens in the background, never on an event loop;
+ * until it is open every command fails at once, which the store treats like any Redis
+ * failure (rendezvous hashing); once open, Lettuce reconnects it by itself.
  */
 public final class RedisCommands implements SmartLifecycle {
 
@@ -75,7 +76,10 @@ public final class RedisCommands implements SmartLifecycle {
 		return redis;
 	}
 
-	/** Opens the connection soon, off the caller's thread; gateways without sticky routes never call this. */
+	/**
+	 * Opens the connection soon, off the caller's thread; gateways without sticky routes
+	 * never call this.
+	 */
 	public void openInBackground() {
 		if (!this.closed && this.commands == null && this.opening.compareAndSet(false, true)) {
 			Schedulers.boundedElastic().schedule(() -> {
@@ -120,9 +124,9 @@ public final class RedisCommands implements SmartLifecycle {
 	}
 
 	/**
-	 * Closes the connection before the connection factory (same phase; this bean depends on it, so it stops
-	 * first) shuts its client down: closed by the client instead, a Cluster connection's node connections
-	 * are closed twice, with a warning each.
+	 * Closes the connection before the connection factory (same phase; this bean depends
+	 * on it, so it stops first) shuts its client down: closed by the client instead, a
+	 * Cluster connection's node connections are closed twice, with a warning each.
 	 */
 	@Override
 	public synchronized void stop() {

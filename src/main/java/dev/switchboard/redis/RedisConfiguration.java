@@ -15,8 +15,9 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
- * Redis as Switchboard uses it: Spring Boot's Lettuce client ({@code spring.data.redis.*}: standalone,
- * Sentinel or Cluster), tuned so that Redis failing never makes a request wait.
+ * Redis as Switchboard uses it: Spring Boot's Lettuce client
+ * ({@code spring.data.redis.*}: standalone, Sentinel or Cluster), tuned so that Redis
+ * failing never makes a request wait.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(SwitchboardRedisProperties.class)
@@ -28,10 +29,12 @@ class RedisConfiguration {
 	}
 
 	/**
-	 * Lettuce refuses commands at once while disconnected (instead of queueing them until a timeout), so a
-	 * Redis outage is noticed by the first command and costs no request a wait; and it expires a command
-	 * Redis does not answer after {@code switchboard.redis.timeout} on its own timer wheel, which costs a
-	 * handshake far less than a Reactor {@code timeout()} (a task on a shared scheduler per command).
+	 * Lettuce refuses commands at once while disconnected (instead of queueing them until
+	 * a timeout), so a Redis outage is noticed by the first command and costs no request
+	 * a wait; and it expires a command Redis does not answer after
+	 * {@code switchboard.redis.timeout} on its own timer wheel, which costs a handshake
+	 * far less than a Reactor {@code timeout()} (a task on a shared scheduler per
+	 * command).
 	 */
 	@Bean
 	LettuceClientOptionsBuilderCustomizer switchboardLettuceOptions(SwitchboardRedisProperties properties) {
@@ -39,7 +42,10 @@ class RedisConfiguration {
 			.timeoutOptions(TimeoutOptions.builder().fixedTimeout(properties.getTimeout()).build());
 	}
 
-	/** Reconnects to a returning Redis within {@code max-reconnect-delay} (Lettuce's default waits up to 30 s). */
+	/**
+	 * Reconnects to a returning Redis within {@code max-reconnect-delay} (Lettuce's
+	 * default waits up to 30 s).
+	 */
 	@Bean
 	ClientResourcesBuilderCustomizer switchboardRedisReconnectDelay(SwitchboardRedisProperties properties) {
 		Duration max = properties.getMaxReconnectDelay();

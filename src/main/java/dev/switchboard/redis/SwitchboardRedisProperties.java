@@ -5,19 +5,26 @@ import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * How Switchboard uses Redis (sticky assignments, shared drains). Where Redis is stays Spring Boot's
- * {@code spring.data.redis.*}; these settings bound what the gateway waits for and name its keys.
+ * How Switchboard uses Redis (sticky assignments, shared drains). Where Redis is stays
+ * Spring Boot's {@code spring.data.redis.*}; these settings bound what the gateway waits
+ * for and name its keys.
  */
 @ConfigurationProperties("switchboard.redis")
 public class SwitchboardRedisProperties {
 
-	/** Longest wait for one Redis command; past it the request is routed without Redis. Lettuce's command timeout (replaces spring.data.redis.timeout). */
+	/**
+	 * Longest wait for one Redis command; past it the request is routed without Redis.
+	 * Lettuce's command timeout (replaces spring.data.redis.timeout).
+	 */
 	private Duration timeout = Duration.ofMillis(500);
 
 	/** While Redis is unavailable, how often it is probed (PING) to return to it. */
 	private Duration probeInterval = Duration.ofSeconds(1);
 
-	/** Longest pause between Lettuce's reconnection attempts after Redis went away (Lettuce's own default: 30s). */
+	/**
+	 * Longest pause between Lettuce's reconnection attempts after Redis went away
+	 * (Lettuce's own default: 30s).
+	 */
 	private Duration maxReconnectDelay = Duration.ofSeconds(1);
 
 	/** Prefix of every key Switchboard writes. */
@@ -55,7 +62,10 @@ public class SwitchboardRedisProperties {
 		this.keyPrefix = keyPrefix;
 	}
 
-	/** A key under the prefix: {@code key("sticky", "chat")} is {@code switchboard:sticky:chat}. */
+	/**
+	 * A key under the prefix: {@code key("sticky", "chat")} is
+	 * {@code switchboard:sticky:chat}.
+	 */
 	public String key(String... parts) {
 		return this.keyPrefix + ":" + String.join(":", parts);
 	}

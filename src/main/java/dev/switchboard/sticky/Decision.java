@@ -1,6 +1,9 @@
 package dev.switchboard.sticky;
 
-/** How a sticky route chose the instance for one request; the {@code decision} tag of the metric. */
+/**
+ * How a sticky route chose the instance for one request; the {@code decision} tag of the
+ * metric.
+ */
 enum Decision {
 
 	/** The session's recorded instance, still healthy. */
@@ -9,13 +12,19 @@ enum Decision {
 	/** A session without a record: chosen now and recorded. */
 	NEW,
 
-	/** The recorded instance was down, draining or gone from discovery: another one, recorded. */
+	/**
+	 * The recorded instance was down, draining or gone from discovery: another one,
+	 * recorded.
+	 */
 	REASSIGNED,
 
 	/** Redis unavailable: chosen by rendezvous hashing of the key, nothing recorded. */
 	FALLBACK,
 
-	/** A cookie whose signature did not verify (counted in addition to the decision that follows). */
+	/**
+	 * A cookie whose signature did not verify (counted in addition to the decision that
+	 * follows).
+	 */
 	REJECTED_COOKIE;
 
 	final String tag = name().toLowerCase(java.util.Locale.ROOT);

@@ -24,16 +24,18 @@ import dev.switchboard.redis.SwitchboardRedisProperties;
 
 /**
  * Assignments in Redis: one string key per route and affinity key, holding the instance
- * ({@code host:port}), with a sliding expiry. A lookup is one {@code GETEX} (read and extend the
- * expiry in one round trip); a new assignment is one {@code SET ... EX} (both through {@link RedisCommands}).
+ * ({@code host:port}), with a sliding expiry. A lookup is one {@code GETEX} (read and
+ * extend the expiry in one round trip); a new assignment is one {@code SET ... EX} (both
+ * through {@link RedisCommands}).
  *
- * Redis failing must never fail a request, so this store fails open on purpose: a command that errors
- * or takes longer than {@code switchboard.redis.timeout} switches the store to "degraded"
- * (logged once, gauge {@code switchboard.sticky.redis.degraded} = 1). While degraded no command is sent
- * on the request path at all and callers route by rendezvous hashing; a PING every
- * {@code probe-interval} notices when Redis is back (logged once). Alert on the gauge being 1 for more
- * than a few minutes: sessions stay consistent across replicas, but new instances get no new sessions
- * by load, and sessions move when the instance set changes.
+ * Redis failing must never fail a request, so this store fails open on purpose: a command
+ * that errors or takes longer than {@code switchboard.redis.timeout} switches the store
+ * to "degraded" (logged once, gauge {@code switchboard.sticky.redis.degraded} = 1). While
+ * degraded no command is sent on the request path at all and callers route by rendezvous
+ * hashing; a PING every {@code probe-interval} notices when Redis is back (logged once).
+ * Alert on the gauge being 1 for more than a few minutes: sessions stay consistent across
+ * replicas, but new instances get no new sessions by load, and sessions move when the
+ * instance set changes.
  */
 class RedisSessionStore implements SessionStore, DisposableBean {
 
@@ -41,7 +43,10 @@ class RedisSessionStore implements SessionStore, DisposableBean {
 
 	private final RedisCommands commands;
 
-	/** Only for the operators' session counts (SCAN); the hot path uses {@link RedisCommands}. */
+	/**
+	 * Only for the operators' session counts (SCAN); the hot path uses
+	 * {@link RedisCommands}.
+	 */
 	private final ReactiveStringRedisTemplate redis;
 
 	private final Duration timeout;
@@ -75,8 +80,7 @@ class RedisSessionStore implements SessionStore, DisposableBean {
 		if (this.degraded) {
 			return Mono.just(Lookup.UNAVAILABLE);
 		}
-		return timed("get", Mono.fromCompletionStage(() -> this.commands.getex(key, ttl)))
-			.map(Lookup::found)
+		return timed("get", Mono.fromCompletionStage(() -> this.commands.getex(key, ttl))).map(Lookup::found)
 			.defaultIfEmpty(Lookup.ABSENT)
 			.onErrorResume((ex) -> {
 				failed("get", ex);
@@ -110,8 +114,9 @@ class RedisSessionStore implements SessionStore, DisposableBean {
 			.collect(Collectors.groupingBy(Function.identity(), Collectors.counting()))
 			.timeout(Duration.ofSeconds(10))
 			.onErrorResume((ex) -> {
-				// An operator's listing, not routing: it never switches routing away from Redis (some
-				// topologies, e.g. Cluster through some clients, refuse SCAN across nodes).
+				// An operator's listing, not routing: it never switches routing away from
+				// Redis (some topologies, e.g. Cluster through some clients, refuse SCAN
+				// across nodes).
 				this.metrics.redisError("scan");
 				logger.debug("Cannot count sessions in Redis: " + ex.getMessage());
 				return Mono.empty();
@@ -121,7 +126,8 @@ class RedisSessionStore implements SessionStore, DisposableBean {
 	private <T> Mono<T> timed(String operation, Mono<T> command) {
 		return Mono.defer(() -> {
 			long start = System.nanoTime();
-			// No timeout() here: Lettuce expires the command after the same timeout (StickyConfiguration).
+			// No timeout() here: Lettuce expires the command after the same timeout
+			// (StickyConfiguration).
 			return command.doOnTerminate(() -> this.metrics.redisLatency(operation, System.nanoTime() - start));
 		});
 	}
@@ -133,8 +139,7 @@ class RedisSessionStore implements SessionStore, DisposableBean {
 				if (!this.degraded) {
 					this.degraded = true;
 					String why = (ex instanceof TimeoutException || ex instanceof RedisCommandTimeoutException)
-							? "no answer within " + this.timeout.toMillis() + "ms"
-							: String.valueOf(ex.getMessage());
+							? "no answer within " + this.timeout.toMillis() + "ms" : String.valueOf(ex.getMessage());
 					logger.warn("Redis unavailable for sticky routing (" + operation + ": " + why
 							+ "); routing sessions by rendezvous hashing until it answers again");
 				}
@@ -143,14 +148,10 @@ class RedisSessionStore implements SessionStore, DisposableBean {
 	}
 
 	private Mono<Void> probe() {
-		return Mono.fromCompletionStage(this.commands::ping)
-			.timeout(this.timeout)
-			.doOnNext((pong) -> {
-				this.degraded = false;
-				logger.warn("Redis answers again; sticky routing uses it from now on");
-			})
-			.onErrorResume((ex) -> Mono.empty())
-			.then();
+		return Mono.fromCompletionStage(this.commands::ping).timeout(this.timeout).doOnNext((pong) -> {
+			this.degraded = false;
+			logger.warn("Redis answers again; sticky routing uses it from now on");
+		}).onErrorResume((ex) -> Mono.empty()).then();
 	}
 
 	@Override

@@ -7,12 +7,16 @@ import java.util.Map;
 import reactor.core.publisher.Mono;
 
 /**
- * Where sticky assignments (affinity key to instance) are kept, shared by every gateway replica.
- * Implementations never fail a request: an unreachable store answers {@link Lookup#UNAVAILABLE}.
+ * Where sticky assignments (affinity key to instance) are kept, shared by every gateway
+ * replica. Implementations never fail a request: an unreachable store answers
+ * {@link Lookup#UNAVAILABLE}.
  */
 interface SessionStore {
 
-	/** The instance recorded for {@code key}, pushing its expiry {@code ttl} into the future. */
+	/**
+	 * The instance recorded for {@code key}, pushing its expiry {@code ttl} into the
+	 * future.
+	 */
 	Mono<Lookup> find(String key, Duration ttl);
 
 	/** Records {@code instance} for every key; never errors. */
@@ -21,7 +25,10 @@ interface SessionStore {
 	/** Whether the store is currently being bypassed. */
 	boolean degraded();
 
-	/** Number of keys starting with {@code prefix} per recorded instance (for operators; not on the hot path). */
+	/**
+	 * Number of keys starting with {@code prefix} per recorded instance (for operators;
+	 * not on the hot path).
+	 */
 	Mono<Map<String, Long>> countByInstance(String prefix);
 
 	/** The answer to a lookup. */

@@ -20,27 +20,35 @@ import dev.switchboard.redis.RedisCommands;
 import dev.switchboard.redis.SwitchboardRedisProperties;
 
 /**
- * Sticky sessions on {@code lb://} routes: a signed cookie or a learned key pins a session to an
- * instance, with the assignment in Redis, shared by every replica. The balancer (package
- * {@code balancer}) asks the request's {@link StickySession} for the choice. See docs/sticky-routing.md.
+ * Sticky sessions on {@code lb://} routes: a signed cookie or a learned key pins a
+ * session to an instance, with the assignment in Redis, shared by every replica. The
+ * balancer (package {@code balancer}) asks the request's {@link StickySession} for the
+ * choice. See docs/sticky-routing.md.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties({ StickyProperties.class, StickySettings.class })
 class StickyConfiguration {
 
 	@Bean
-	RouteSettings<StickySettings> switchboardStickySettings(StickySettings defaults, ConfigurableEnvironment environment) {
-		return new RouteSettings<>("switchboard.sticky", StickySettings.class, defaults, environment, (settings, prefix) -> {
-			settings.check(prefix);
-			if (settings.enabled() && settings.sameSite() == StickySettings.SameSite.NONE) {
-				// Browsers drop SameSite=None cookies without Secure: say so rather than lose every session.
-				LogFactory.getLog(StickySettings.class)
-					.info(prefix + "switchboard.sticky.same-site=none: browsers keep such cookies only over TLS (Secure)");
-			}
-		});
+	RouteSettings<StickySettings> switchboardStickySettings(StickySettings defaults,
+			ConfigurableEnvironment environment) {
+		return new RouteSettings<>("switchboard.sticky", StickySettings.class, defaults, environment,
+				(settings, prefix) -> {
+					settings.check(prefix);
+					if (settings.enabled() && settings.sameSite() == StickySettings.SameSite.NONE) {
+						// Browsers drop SameSite=None cookies without Secure: say so
+						// rather than lose every session.
+						LogFactory.getLog(StickySettings.class)
+							.info(prefix
+									+ "switchboard.sticky.same-site=none: browsers keep such cookies only over TLS (Secure)");
+					}
+				});
 	}
 
-	/** Checks the signing key when a route is sticky, and opens the Redis connection for it. */
+	/**
+	 * Checks the signing key when a route is sticky, and opens the Redis connection for
+	 * it.
+	 */
 	@Bean
 	SmartInitializingSingleton switchboardStickyStart(RouteSettings<StickySettings> settings, GatewayProperties gateway,
 			StickyProperties properties, RedisCommands redis) {
@@ -76,7 +84,8 @@ class StickyConfiguration {
 	StickyFilter switchboardStickyFilter(RouteSettings<StickySettings> settings, StickyProperties properties,
 			SessionStore store, StickyKeys keys, StickyMetrics metrics, ClientOrigin origin) {
 		String secret = properties.getSecret();
-		// Without sticky routes no cookie is ever signed; a throwaway key keeps the filter uniform.
+		// Without sticky routes no cookie is ever signed; a throwaway key keeps the
+		// filter uniform.
 		SessionCookies cookies = new SessionCookies(
 				(secret != null && secret.length() >= 32) ? secret : UUID.randomUUID() + "-" + UUID.randomUUID());
 		return new StickyFilter(settings, cookies, store, keys, metrics, origin);

@@ -32,10 +32,11 @@ import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.G
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.isAlreadyRouted;
 
 /**
- * Sticky sessions on {@code lb://} routes, ahead of the balancer. Before it: reads the session cookie
- * (verifying its signature, no Redis) or a learned key, and leaves the request's {@link StickySession}
- * as the balancer's {@code Affinity}. When the response commits (the 101 or the first HTTP response):
- * sets the cookie, records new and moved assignments and learned keys in Redis, and counts the decision.
+ * Sticky sessions on {@code lb://} routes, ahead of the balancer. Before it: reads the
+ * session cookie (verifying its signature, no Redis) or a learned key, and leaves the
+ * request's {@link StickySession} as the balancer's {@code Affinity}. When the response
+ * commits (the 101 or the first HTTP response): sets the cookie, records new and moved
+ * assignments and learned keys in Redis, and counts the decision.
  */
 class StickyFilter implements GlobalFilter, Ordered {
 
@@ -149,10 +150,11 @@ class StickyFilter implements GlobalFilter, Ordered {
 		if (learned != null && !(learned.equals(session.learnedKey) && session.decision == Decision.HIT)) {
 			keys.add(this.keys.learned(session.routeId, learned));
 		}
-		// Sent, not awaited: the command is on its way to Redis before the response leaves, and a client
-		// needs at least a round trip and a new connection to present the cookie anywhere else. Holding
-		// the response back for the reply cost ~25% of the handshake rate (thread hop and a wait per
-		// handshake); a failed write degrades the store like any Redis failure.
+		// Sent, not awaited: the command is on its way to Redis before the response
+		// leaves, and a client needs at least a round trip and a new connection to
+		// present the cookie anywhere else. Holding the response back for the reply cost
+		// ~25% of the handshake rate (thread hop and a wait per handshake); a failed
+		// write degrades the store like any Redis failure.
 		this.store.assign(keys, InstanceKey.of(chosen), session.settings.ttl()).subscribe();
 		return Mono.empty();
 	}
@@ -171,7 +173,10 @@ class StickyFilter implements GlobalFilter, Ordered {
 		return cookie.build();
 	}
 
-	/** The key the backend set in its answer: the learn header, else the value of the learn cookie it set. */
+	/**
+	 * The key the backend set in its answer: the learn header, else the value of the
+	 * learn cookie it set.
+	 */
 	static String learnedFromResponse(HttpHeaders headers, StickySettings settings) {
 		if (settings.learnHeader() != null) {
 			String value = usable(headers.getFirst(settings.learnHeader()));

@@ -3,8 +3,9 @@ package dev.switchboard.sticky;
 import dev.switchboard.redis.SwitchboardRedisProperties;
 
 /**
- * The Redis keys of sticky assignments: {@code <prefix>:sticky:<route>:s:<session id>} for sessions,
- * {@code <prefix>:sticky:<route>:l:<learned key>} for keys learned from backends.
+ * The Redis keys of sticky assignments: {@code <prefix>:sticky:<route>:s:<session id>}
+ * for sessions, {@code <prefix>:sticky:<route>:l:<learned key>} for keys learned from
+ * backends.
  */
 final class StickyKeys {
 

@@ -20,8 +20,9 @@ import static dev.switchboard.metrics.SwitchboardMeters.STICKY_REDIS_ERRORS;
 import static dev.switchboard.metrics.SwitchboardMeters.STICKY_REDIS_LATENCY;
 
 /**
- * Sticky routing's meters (names and tags declared in {@code SwitchboardMeters}). Tags are bounded: route ids, decisions, Redis
- * operations; never session ids, client addresses or paths. Meters are resolved once and cached.
+ * Sticky routing's meters (names and tags declared in {@code SwitchboardMeters}). Tags
+ * are bounded: route ids, decisions, Redis operations; never session ids, client
+ * addresses or paths. Meters are resolved once and cached.
  */
 final class StickyMetrics {
 
@@ -44,28 +45,35 @@ final class StickyMetrics {
 	private Map<Decision, Counter> decisionCounters(String routeId) {
 		Map<Decision, Counter> counters = new EnumMap<>(Decision.class);
 		for (Decision decision : Decision.values()) {
-			counters.put(decision, Counter.builder(STICKY_DECISIONS)
-				.description("How sticky routes chose backend instances")
-				.tag(ROUTE, routeId)
-				.tag(DECISION, decision.tag)
-				.register(this.registry));
+			counters.put(decision,
+					Counter.builder(STICKY_DECISIONS)
+						.description("How sticky routes chose backend instances")
+						.tag(ROUTE, routeId)
+						.tag(DECISION, decision.tag)
+						.register(this.registry));
 		}
 		return counters;
 	}
 
 	void redisLatency(String operation, long nanos) {
-		this.latency.computeIfAbsent(operation, (op) -> Timer.builder(STICKY_REDIS_LATENCY)
-			.description("Round trips to Redis for sticky assignments")
-			.tag(OPERATION, op)
-			.publishPercentileHistogram()
-			.register(this.registry)).record(nanos, TimeUnit.NANOSECONDS);
+		this.latency
+			.computeIfAbsent(operation,
+					(op) -> Timer.builder(STICKY_REDIS_LATENCY)
+						.description("Round trips to Redis for sticky assignments")
+						.tag(OPERATION, op)
+						.publishPercentileHistogram()
+						.register(this.registry))
+			.record(nanos, TimeUnit.NANOSECONDS);
 	}
 
 	void redisError(String operation) {
-		this.errors.computeIfAbsent(operation, (op) -> Counter.builder(STICKY_REDIS_ERRORS)
-			.description("Redis commands for sticky assignments that failed or timed out")
-			.tag(OPERATION, op)
-			.register(this.registry)).increment();
+		this.errors
+			.computeIfAbsent(operation,
+					(op) -> Counter.builder(STICKY_REDIS_ERRORS)
+						.description("Redis commands for sticky assignments that failed or timed out")
+						.tag(OPERATION, op)
+						.register(this.registry))
+			.increment();
 	}
 
 	void degradedGauge(Supplier<Boolean> degraded) {

@@ -9,7 +9,10 @@ import org.springframework.cloud.gateway.route.Route;
 import dev.switchboard.balancer.AffinityReport;
 import dev.switchboard.config.RouteSettings;
 
-/** Sticky sessions as {@code /actuator/backends} shows them: the affinity key and sessions per instance. */
+/**
+ * Sticky sessions as {@code /actuator/backends} shows them: the affinity key and sessions
+ * per instance.
+ */
 class StickyReport implements AffinityReport {
 
 	private final RouteSettings<StickySettings> settings;

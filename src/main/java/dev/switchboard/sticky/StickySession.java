@@ -11,16 +11,17 @@ import dev.switchboard.balancer.Affinity;
 import dev.switchboard.balancer.InstanceChooser;
 
 /**
- * One request's sticky session on a sticky route, and how it chooses its instance, at most one Redis
- * round trip:
+ * One request's sticky session on a sticky route, and how it chooses its instance, at
+ * most one Redis round trip:
  *
  * <ul>
  * <li>a new session (no key presented): fewest open tunnels ({@link Decision#NEW});</li>
  * <li>a key whose recorded instance is usable: that instance ({@link Decision#HIT});</li>
- * <li>recorded instance down, draining or gone from discovery: rendezvous hashing over the usable
- * instances ({@link Decision#REASSIGNED}), so concurrent reassignments on every replica agree;</li>
- * <li>a key with no record (expired, or made while Redis was away): rendezvous, which is where the
- * session was while Redis was away ({@link Decision#NEW});</li>
+ * <li>recorded instance down, draining or gone from discovery: rendezvous hashing over
+ * the usable instances ({@link Decision#REASSIGNED}), so concurrent reassignments on
+ * every replica agree;</li>
+ * <li>a key with no record (expired, or made while Redis was away): rendezvous, which is
+ * where the session was while Redis was away ({@link Decision#NEW});</li>
  * <li>Redis unavailable: rendezvous, nothing recorded ({@link Decision#FALLBACK}).</li>
  * </ul>
  * New instances joining move no session: recorded sessions stay where they are.
@@ -31,10 +32,16 @@ final class StickySession implements Affinity {
 
 	final StickySettings settings;
 
-	/** The session id: the verified one the client presented, or a new one; null when a learned key stands in. */
+	/**
+	 * The session id: the verified one the client presented, or a new one; null when a
+	 * learned key stands in.
+	 */
 	final String sessionId;
 
-	/** Whether {@link #sessionId} was minted for this request (the response sets the cookie). */
+	/**
+	 * Whether {@link #sessionId} was minted for this request (the response sets the
+	 * cookie).
+	 */
 	final boolean minted;
 
 	/** The learned key the client presented (cookie or query parameter), or null. */
@@ -66,8 +73,9 @@ final class StickySession implements Affinity {
 	@Override
 	public Mono<ServiceInstance> choose(List<ServiceInstance> usable, InstanceChooser chooser) {
 		if (this.lookupKey == null) {
-			return Mono.just(this.store.degraded() ? chose(InstanceChooser.rendezvous(hashKey(), usable), Decision.FALLBACK)
-					: chose(chooser.leastTunnels(usable), Decision.NEW));
+			return Mono
+				.just(this.store.degraded() ? chose(InstanceChooser.rendezvous(hashKey(), usable), Decision.FALLBACK)
+						: chose(chooser.leastTunnels(usable), Decision.NEW));
 		}
 		return this.store.find(this.lookupKey, this.settings.ttl()).map((lookup) -> switch (lookup.status()) {
 			case FOUND -> {

@@ -11,17 +11,20 @@ import static dev.switchboard.config.SettingChecks.positive;
  * A route's sticky sessions: {@code switchboard.sticky.*} globally, and per route under
  * {@code metadata.switchboard.sticky.*} with the same names (see {@code RouteSettings}).
  *
- * @param enabled Whether sessions on the route are sticky; only meaningful on lb:// routes
+ * @param enabled Whether sessions on the route are sticky; only meaningful on lb://
+ * routes
  * @param cookieName Name of the session cookie
  * @param cookiePath Path attribute of the session cookie
- * @param cookieMaxAge Max-Age of the session cookie; unset makes it a browser-session cookie
+ * @param cookieMaxAge Max-Age of the session cookie; unset makes it a browser-session
+ * cookie
  * @param sameSite SameSite attribute of the session cookie: strict, lax or none
  * @param ttl How long an assignment lives in Redis after its last use (sliding)
- * @param learnCookie A cookie the backend sets whose value becomes an affinity key (e.g. io for Socket.IO);
- * unset: none
- * @param learnHeader A response header the backend sets whose value becomes an affinity key; unset: none
- * @param learnQueryParam A query parameter in which clients present a learned key (e.g. sid for Engine.IO);
- * unset: none
+ * @param learnCookie A cookie the backend sets whose value becomes an affinity key (e.g.
+ * io for Socket.IO); unset: none
+ * @param learnHeader A response header the backend sets whose value becomes an affinity
+ * key; unset: none
+ * @param learnQueryParam A query parameter in which clients present a learned key (e.g.
+ * sid for Engine.IO); unset: none
  */
 @ConfigurationProperties("switchboard.sticky")
 public record StickySettings(@DefaultValue("false") boolean enabled,
@@ -29,7 +32,9 @@ public record StickySettings(@DefaultValue("false") boolean enabled,
 		Duration cookieMaxAge, @DefaultValue("lax") SameSite sameSite, @DefaultValue("24h") Duration ttl,
 		String learnCookie, String learnHeader, String learnQueryParam) {
 
-	/** @param prefix What comes before {@code switchboard.} where the user wrote the value */
+	/**
+	 * @param prefix What comes before {@code switchboard.} where the user wrote the value
+	 */
 	public void check(String prefix) {
 		String p = prefix + "switchboard.sticky.";
 		positive(p + "ttl", this.ttl);

@@ -4,12 +4,13 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
 /**
- * Finds WebSocket frame boundaries in the bytes one side sends, without decoding payloads: data bytes
- * are forwarded as retained slices of the buffers they arrived in, so relaying a message costs no copy.
- * Only frame headers and control frames (at most 131 bytes) are looked at. A header or control frame
- * split across reads is held back until it is whole, so the gateway can always act at a frame boundary:
- * refuse an oversized message before any byte of it leaves, swallow a pong it asked for, or slip in a
- * frame of its own.
+ * Finds WebSocket frame boundaries in the bytes one side sends, without decoding
+ * payloads: data bytes are forwarded as retained slices of the buffers they arrived in,
+ * so relaying a message costs no copy. Only frame headers and control frames (at most 131
+ * bytes) are looked at. A header or control frame split across reads is held back until
+ * it is whole, so the gateway can always act at a frame boundary: refuse an oversized
+ * message before any byte of it leaves, swallow a pong it asked for, or slip in a frame
+ * of its own.
  *
  * Runs only on the tunnel's event loop; not thread-safe by design.
  */
@@ -21,10 +22,16 @@ final class FrameScanner {
 		/** A whole control frame arrived; return true to forward it unchanged. */
 		boolean onControlFrame(int opcode, byte[] payload);
 
-		/** A message grew past the size limit; nothing of the offending frame was forwarded. */
+		/**
+		 * A message grew past the size limit; nothing of the offending frame was
+		 * forwarded.
+		 */
 		void onMessageTooBig(long size);
 
-		/** A frame that no endpoint may send (oversized control frame, length with the top bit set). */
+		/**
+		 * A frame that no endpoint may send (oversized control frame, length with the top
+		 * bit set).
+		 */
 		void onProtocolError(String problem);
 
 	}
@@ -70,7 +77,9 @@ final class FrameScanner {
 
 	long messages;
 
-	/** A data frame started since the tunnel last looked: activity for the idle timeout. */
+	/**
+	 * A data frame started since the tunnel last looked: activity for the idle timeout.
+	 */
 	private boolean dataSeen;
 
 	long bytes;
@@ -82,7 +91,10 @@ final class FrameScanner {
 		this.target = target;
 	}
 
-	/** True when no data frame is half forwarded, so a frame may be injected towards the target. */
+	/**
+	 * True when no data frame is half forwarded, so a frame may be injected towards the
+	 * target.
+	 */
 	boolean atBoundary() {
 		return this.payloadRemaining == 0;
 	}
@@ -94,12 +106,18 @@ final class FrameScanner {
 		return seen;
 	}
 
-	/** From now on data frames are dropped (the gateway is closing); control frames are still seen. */
+	/**
+	 * From now on data frames are dropped (the gateway is closing); control frames are
+	 * still seen.
+	 */
 	void discardData() {
 		this.discardData = true;
 	}
 
-	/** Scans {@code in}, forwarding what may pass to the target side. Takes ownership of {@code in}. */
+	/**
+	 * Scans {@code in}, forwarding what may pass to the target side. Takes ownership of
+	 * {@code in}.
+	 */
 	void scan(ByteBuf in) {
 		if (this.stopped) {
 			in.release();
@@ -156,7 +174,8 @@ final class FrameScanner {
 					}
 					byte[] payload = Frames.payload(in, pos + headerLength, (int) length,
 							masked ? pos + headerLength - 4 : -1);
-					// What came before goes first: the tunnel may write frames of its own in reaction.
+					// What came before goes first: the tunnel may write frames of its own
+					// in reaction.
 					from = flush(in, from, pos);
 					if (!this.events.onControlFrame(opcode, payload)) {
 						from = pos + frameLength;
@@ -212,7 +231,9 @@ final class FrameScanner {
 		return next;
 	}
 
-	/** Forwards {@code [from, to)} and returns where what is still to be forwarded starts. */
+	/**
+	 * Forwards {@code [from, to)} and returns where what is still to be forwarded starts.
+	 */
 	private int flush(ByteBuf in, int from, int to) {
 		if (to > from) {
 			this.bytes += to - from;

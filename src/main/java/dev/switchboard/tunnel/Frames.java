@@ -7,8 +7,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
 /**
- * Encodes the few WebSocket frames the gateway writes itself (close, ping, pong) and decodes the
- * close payloads it reads. Frames towards a backend are masked, as RFC 6455 requires of a client.
+ * Encodes the few WebSocket frames the gateway writes itself (close, ping, pong) and
+ * decodes the close payloads it reads. Frames towards a backend are masked, as RFC 6455
+ * requires of a client.
  */
 public final class Frames {
 
@@ -61,14 +62,19 @@ public final class Frames {
 		return frame;
 	}
 
-	/** The payload of the gateway's own pings, so their pongs are recognised and not relayed. */
+	/**
+	 * The payload of the gateway's own pings, so their pongs are recognised and not
+	 * relayed.
+	 */
 	static final byte[] HEARTBEAT = "switchboard-heartbeat".getBytes(StandardCharsets.US_ASCII);
 
 	static boolean isHeartbeat(byte[] payload) {
 		return java.util.Arrays.equals(payload, HEARTBEAT);
 	}
 
-	/** Copies a control frame's payload out of {@code frame}, unmasking it when needed. */
+	/**
+	 * Copies a control frame's payload out of {@code frame}, unmasking it when needed.
+	 */
 	static byte[] payload(ByteBuf frame, int payloadIndex, int length, int maskIndex) {
 		byte[] payload = new byte[length];
 		frame.getBytes(payloadIndex, payload);

@@ -6,13 +6,18 @@ public enum GatewayCloseReason {
 	/** The gateway is shutting down. */
 	SHUTDOWN(1001, "gateway shutting down"),
 
-	/** A peer sent a message over the size limit (the sender gets 1009, the other side 1001). */
+	/**
+	 * A peer sent a message over the size limit (the sender gets 1009, the other side
+	 * 1001).
+	 */
 	MESSAGE_TOO_BIG(1009, "message too big"),
 
 	/** A peer sent frames no endpoint may send. */
 	PROTOCOL_ERROR(1002, "protocol error"),
 
-	/** Its backend instance is being drained; the client reconnects and lands elsewhere. */
+	/**
+	 * Its backend instance is being drained; the client reconnects and lands elsewhere.
+	 */
 	DRAIN(1001, "backend draining"),
 
 	/** No data frame crossed the tunnel for the route's idle timeout. */
@@ -21,7 +26,10 @@ public enum GatewayCloseReason {
 	/** The tunnel reached the route's maximum lifetime. */
 	MAX_LIFETIME(1001, "max lifetime"),
 
-	/** A side did not answer a heartbeat ping in time (the client gets 1011, the backend 1001). */
+	/**
+	 * A side did not answer a heartbeat ping in time (the client gets 1011, the backend
+	 * 1001).
+	 */
 	DEAD_PEER(1011, "peer not responding");
 
 	private final int code;

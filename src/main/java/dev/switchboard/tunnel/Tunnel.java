@@ -11,15 +11,17 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
- * A WebSocket tunnel between a client and a backend after a successful handshake. Bytes pass as
- * they are; the tunnel only watches frame boundaries, so close codes, reasons, extensions (e.g.
- * permessage-deflate) and subprotocol data reach the other side exactly as sent.
+ * A WebSocket tunnel between a client and a backend after a successful handshake. Bytes
+ * pass as they are; the tunnel only watches frame boundaries, so close codes, reasons,
+ * extensions (e.g. permessage-deflate) and subprotocol data reach the other side exactly
+ * as sent.
  *
- * It owns the close handshake: a close frame from one side is relayed and its answer relayed back;
- * when one side's TCP connection dies without a close frame, the other side gets a real close frame
- * (1011 when the backend is lost, 1001 when the client is), never a silent drop. What is due when
- * (heartbeats, dead peers, idle timeout, lifetime) is decided by its {@link TunnelPolicy}; each side's
- * I/O and close state is its {@link TunnelSide}.
+ * It owns the close handshake: a close frame from one side is relayed and its answer
+ * relayed back; when one side's TCP connection dies without a close frame, the other side
+ * gets a real close frame (1011 when the backend is lost, 1001 when the client is), never
+ * a silent drop. What is due when (heartbeats, dead peers, idle timeout, lifetime) is
+ * decided by its {@link TunnelPolicy}; each side's I/O and close state is its
+ * {@link TunnelSide}.
  */
 public final class Tunnel {
 
@@ -28,7 +30,10 @@ public final class Tunnel {
 	/** Close code sent to a client whose backend vanished. */
 	static final int BACKEND_LOST = 1011;
 
-	/** Close code sent to a backend whose client vanished, and to both sides when the gateway leaves. */
+	/**
+	 * Close code sent to a backend whose client vanished, and to both sides when the
+	 * gateway leaves.
+	 */
 	static final int GOING_AWAY = 1001;
 
 	static final int MESSAGE_TOO_BIG = 1009;
@@ -110,7 +115,10 @@ public final class Tunnel {
 		return this.origin.routeId();
 	}
 
-	/** The backend instance ({@code host:port}) this tunnel is connected to, after load balancing. */
+	/**
+	 * The backend instance ({@code host:port}) this tunnel is connected to, after load
+	 * balancing.
+	 */
 	public String backendInstance() {
 		return this.origin.backendInstance();
 	}
@@ -119,7 +127,10 @@ public final class Tunnel {
 		return this.origin;
 	}
 
-	/** Ends the tunnel from the gateway's side: both peers get a close frame with this code. */
+	/**
+	 * Ends the tunnel from the gateway's side: both peers get a close frame with this
+	 * code.
+	 */
 	public void close(GatewayCloseReason reason) {
 		Channel channel = this.client.ctx.channel();
 		if (channel.eventLoop().inEventLoop()) {
@@ -166,21 +177,26 @@ public final class Tunnel {
 		from.closeReceived = true;
 		TunnelSide to = from.peer;
 		if (from.closeSentByGateway || to.inactive || to.closeSentByGateway) {
-			// The answer to the gateway's own close frame, or the other side already has the gateway's:
-			// relaying it would hand that side a second close frame. This side is done.
+			// The answer to the gateway's own close frame, or the other side already has
+			// the gateway's: relaying it would hand that side a second close frame. This
+			// side is done.
 			from.closeAfterFlush();
 			return false;
 		}
 		to.closeSent = true;
 		if (from.closeSent) {
-			// This answers the close the other side started: the handshake is complete both ways and
-			// the backend should now end the TCP connection; make sure it does.
+			// This answers the close the other side started: the handshake is complete
+			// both ways and the backend should now end the TCP connection; make sure it
+			// does.
 			startCloseTimer();
 		}
 		return true;
 	}
 
-	/** Called for every read: the side is alive, and any data frame scanned since is activity. */
+	/**
+	 * Called for every read: the side is alive, and any data frame scanned since is
+	 * activity.
+	 */
 	void heard(TunnelSide side) {
 		if (this.policy == null) {
 			return;
@@ -190,7 +206,10 @@ public final class Tunnel {
 		takeDataSeen(now);
 	}
 
-	/** Data frames scanned since the last look (the scanners mark them as they parse) are activity. */
+	/**
+	 * Data frames scanned since the last look (the scanners mark them as they parse) are
+	 * activity.
+	 */
 	private void takeDataSeen(long now) {
 		if (this.client.scanner.takeDataSeen() | this.backend.scanner.takeDataSeen()) {
 			this.policy.data(now);
@@ -231,13 +250,18 @@ public final class Tunnel {
 		schedulePolicy(now);
 	}
 
-	/** A side did not answer the gateway's ping: its connection is dropped and the other side told why. */
+	/**
+	 * A side did not answer the gateway's ping: its connection is dropped and the other
+	 * side told why.
+	 */
 	private void deadPeer(TunnelSide dead) {
 		logger.info(describe() + ": " + dead.name() + " did not answer a ping within "
-				+ this.settings.heartbeatTimeout().toMillis() + "ms (switchboard.heartbeat-timeout); closing the tunnel");
+				+ this.settings.heartbeatTimeout().toMillis()
+				+ "ms (switchboard.heartbeat-timeout); closing the tunnel");
 		int code = dead.isClient ? GOING_AWAY : BACKEND_LOST;
 		String reason = dead.name() + " not responding";
-		// No close frame for the dead side: it is not listening. The other side learns why.
+		// No close frame for the dead side: it is not listening. The other side learns
+		// why.
 		dead.abandon();
 		closeByGateway(GatewayCloseReason.DEAD_PEER, code, reason, code, reason);
 		dead.ctx.close();
@@ -253,13 +277,15 @@ public final class Tunnel {
 			return;
 		}
 		if (!side.closeReceived && this.gatewayReason == null) {
-			// The TCP connection died without a close frame: tell the other side with a real one.
+			// The TCP connection died without a close frame: tell the other side with a
+			// real one.
 			if (this.initiator == null) {
 				this.initiator = side.isClient ? CloseInitiator.CLIENT : CloseInitiator.BACKEND;
 			}
 			logger.debug(describe() + ": " + side.name() + " connection closed without a close frame");
 			if (!side.scanner.atBoundary()) {
-				// It died in the middle of a frame towards the other side: no frame can follow that.
+				// It died in the middle of a frame towards the other side: no frame can
+				// follow that.
 				other.ctx.close();
 				return;
 			}
@@ -333,7 +359,8 @@ public final class Tunnel {
 				return false;
 			}
 			if (opcode == Frames.OP_PONG && Frames.isHeartbeat(payload)) {
-				// The answer to the gateway's own ping: the read already counted it as a sign of life.
+				// The answer to the gateway's own ping: the read already counted it as a
+				// sign of life.
 				return false;
 			}
 			if (opcode == Frames.OP_PING && Tunnel.this.settings.answerPings()) {

@@ -1,11 +1,11 @@
 package dev.switchboard.tunnel;
 
 /**
- * When a tunnel must act, and what it must do then: ping a side that has gone quiet, declare dead a
- * side that did not answer, end a tunnel that carried no data for the idle timeout or outlived its
- * maximum lifetime. Pure: it reads no clock and touches no socket. The tunnel feeds it
- * {@code System.nanoTime()} values, keeps one timer at {@link #nextDelay(long)}, and carries out what
- * {@link #due(long)} answers.
+ * When a tunnel must act, and what it must do then: ping a side that has gone quiet,
+ * declare dead a side that did not answer, end a tunnel that carried no data for the idle
+ * timeout or outlived its maximum lifetime. Pure: it reads no clock and touches no
+ * socket. The tunnel feeds it {@code System.nanoTime()} values, keeps one timer at
+ * {@link #nextDelay(long)}, and carries out what {@link #due(long)} answers.
  */
 final class TunnelPolicy {
 
@@ -47,15 +47,18 @@ final class TunnelPolicy {
 		side.pinged = false;
 	}
 
-	/** A data frame (text, binary or continuation) crossed the tunnel: activity for the idle timeout. */
+	/**
+	 * A data frame (text, binary or continuation) crossed the tunnel: activity for the
+	 * idle timeout.
+	 */
 	void data(long now) {
 		this.lastData = now;
 	}
 
 	/**
 	 * How long from {@code now} until something may be due (zero or less: already), or
-	 * {@link Long#MAX_VALUE} when nothing ever is. Computed from differences, never by comparing absolute
-	 * {@code nanoTime} values, which may wrap around.
+	 * {@link Long#MAX_VALUE} when nothing ever is. Computed from differences, never by
+	 * comparing absolute {@code nanoTime} values, which may wrap around.
 	 */
 	long nextDelay(long now) {
 		long next = Long.MAX_VALUE;
@@ -73,8 +76,9 @@ final class TunnelPolicy {
 	}
 
 	/**
-	 * What is due at {@code now}, in order: the maximum lifetime, the idle timeout, a side that did not
-	 * answer its ping (client first), pings to quiet sides. Pings it asks for count as sent.
+	 * What is due at {@code now}, in order: the maximum lifetime, the idle timeout, a
+	 * side that did not answer its ping (client first), pings to quiet sides. Pings it
+	 * asks for count as sent.
 	 */
 	Due due(long now) {
 		if (this.maxLifetime > 0 && now - this.openedAt >= this.maxLifetime) {
@@ -99,8 +103,10 @@ final class TunnelPolicy {
 
 	/**
 	 * What the tunnel must do.
+	 *
 	 * @param close the gateway closes the tunnel for this reason, or null
-	 * @param deadIsClient with {@link GatewayCloseReason#DEAD_PEER}: whether the client (else the backend) is dead
+	 * @param deadIsClient with {@link GatewayCloseReason#DEAD_PEER}: whether the client
+	 * (else the backend) is dead
 	 * @param pingClient send the client a heartbeat ping
 	 * @param pingBackend send the backend a heartbeat ping
 	 */
@@ -128,7 +134,10 @@ final class TunnelPolicy {
 			return this.pinged && now - this.pingSentAt >= timeout;
 		}
 
-		/** Whether a ping is due now (quiet for the interval, none outstanding); if so it counts as sent. */
+		/**
+		 * Whether a ping is due now (quiet for the interval, none outstanding); if so it
+		 * counts as sent.
+		 */
 		boolean ping(long now, long interval) {
 			if (this.pinged || now - this.lastHeard < interval) {
 				return false;

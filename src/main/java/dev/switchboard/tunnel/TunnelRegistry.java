@@ -12,9 +12,10 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * The open tunnels of this gateway. On shutdown it closes them with 1001 ("going away") before the
- * web server stops, so clients see a clean close they can reconnect on instead of a dropped socket.
- * Other parts (metrics, access log) subscribe as {@link TunnelListener}s.
+ * The open tunnels of this gateway. On shutdown it closes them with 1001 ("going away")
+ * before the web server stops, so clients see a clean close they can reconnect on instead
+ * of a dropped socket. Other parts (metrics, access log) subscribe as
+ * {@link TunnelListener}s.
  */
 public class TunnelRegistry implements TunnelListener, SmartLifecycle {
 
@@ -83,7 +84,8 @@ public class TunnelRegistry implements TunnelListener, SmartLifecycle {
 			}
 		}
 		if (!this.open.isEmpty()) {
-			logger.warn(this.open.size() + " tunnel(s) did not finish their close handshake within " + this.shutdownGrace);
+			logger.warn(
+					this.open.size() + " tunnel(s) did not finish their close handshake within " + this.shutdownGrace);
 		}
 	}
 
@@ -92,7 +94,10 @@ public class TunnelRegistry implements TunnelListener, SmartLifecycle {
 		return this.running;
 	}
 
-	/** Stops before the web server's graceful shutdown, so tunnels are closed while the loops still run. */
+	/**
+	 * Stops before the web server's graceful shutdown, so tunnels are closed while the
+	 * loops still run.
+	 */
 	@Override
 	public int getPhase() {
 		return Integer.MAX_VALUE - 10;

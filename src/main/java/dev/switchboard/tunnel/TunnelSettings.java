@@ -10,23 +10,28 @@ import static dev.switchboard.config.SettingChecks.notNegative;
 import static dev.switchboard.config.SettingChecks.positive;
 
 /**
- * How a route's tunnels run, from the {@code 101} to the close: {@code switchboard.*} globally, and per
- * route under {@code metadata.switchboard.*} with the same names (see {@code RouteSettings}). A new
- * setting is one component here, with its default and javadoc.
+ * How a route's tunnels run, from the {@code 101} to the close: {@code switchboard.*}
+ * globally, and per route under {@code metadata.switchboard.*} with the same names (see
+ * {@code RouteSettings}). A new setting is one component here, with its default and
+ * javadoc.
  *
- * @param maxMessageSize Largest WebSocket message (all its fragments together) relayed in either
- * direction; a larger one is refused with close code 1009
- * @param closeTimeout How long the gateway waits for a peer to answer a close frame before it closes the
- * TCP connection itself; also the grace period for closing tunnels at shutdown
- * @param heartbeatInterval Silence from one side of a tunnel after which the gateway pings it, keeping NATs
- * and load balancers warm and finding dead peers; 0 disables heartbeats
- * @param heartbeatTimeout How long a pinged side has to send anything (a pong or any frame) before it is
- * declared dead
- * @param idleTimeout Time without a data frame (text or binary) in either direction after which a tunnel is
- * closed with 1001 "idle timeout"; 0 disables; heartbeats do not count as activity
- * @param maxLifetime Age at which a tunnel is closed with 1001 "max lifetime", to force periodic reconnects;
- * 0 means no limit
- * @param answerPings Answer the peers' own pings at the gateway instead of relaying them to the other side
+ * @param maxMessageSize Largest WebSocket message (all its fragments together) relayed in
+ * either direction; a larger one is refused with close code 1009
+ * @param closeTimeout How long the gateway waits for a peer to answer a close frame
+ * before it closes the TCP connection itself; also the grace period for closing tunnels
+ * at shutdown
+ * @param heartbeatInterval Silence from one side of a tunnel after which the gateway
+ * pings it, keeping NATs and load balancers warm and finding dead peers; 0 disables
+ * heartbeats
+ * @param heartbeatTimeout How long a pinged side has to send anything (a pong or any
+ * frame) before it is declared dead
+ * @param idleTimeout Time without a data frame (text or binary) in either direction after
+ * which a tunnel is closed with 1001 "idle timeout"; 0 disables; heartbeats do not count
+ * as activity
+ * @param maxLifetime Age at which a tunnel is closed with 1001 "max lifetime", to force
+ * periodic reconnects; 0 means no limit
+ * @param answerPings Answer the peers' own pings at the gateway instead of relaying them
+ * to the other side
  */
 @ConfigurationProperties("switchboard")
 public record TunnelSettings(@DefaultValue("16MB") DataSize maxMessageSize, @DefaultValue("5s") Duration closeTimeout,
@@ -34,7 +39,10 @@ public record TunnelSettings(@DefaultValue("16MB") DataSize maxMessageSize, @Def
 		@DefaultValue("1h") Duration idleTimeout, @DefaultValue("0") Duration maxLifetime,
 		@DefaultValue("false") boolean answerPings) {
 
-	/** How far below the edge's idle timeout the heartbeat interval must stay: room for jitter and a round trip. */
+	/**
+	 * How far below the edge's idle timeout the heartbeat interval must stay: room for
+	 * jitter and a round trip.
+	 */
 	static final double EDGE_MARGIN = 0.75;
 
 	public boolean heartbeatsEnabled() {
@@ -42,10 +50,10 @@ public record TunnelSettings(@DefaultValue("16MB") DataSize maxMessageSize, @Def
 	}
 
 	/**
-	 * Refuses values that cannot work, naming the properties and the fix, instead of letting them show up
-	 * in production as tunnels cut at random.
-	 * @param prefix What comes before {@code switchboard.} where the user wrote the value ({@code ""} or
-	 * {@code metadata.})
+	 * Refuses values that cannot work, naming the properties and the fix, instead of
+	 * letting them show up in production as tunnels cut at random.
+	 * @param prefix What comes before {@code switchboard.} where the user wrote the value
+	 * ({@code ""} or {@code metadata.})
 	 */
 	public void check(String prefix) {
 		String p = prefix + "switchboard.";
@@ -60,8 +68,8 @@ public record TunnelSettings(@DefaultValue("16MB") DataSize maxMessageSize, @Def
 		if (this.heartbeatTimeout.isNegative() || this.heartbeatTimeout.isZero()
 				|| this.heartbeatTimeout.compareTo(this.heartbeatInterval) >= 0) {
 			throw new IllegalArgumentException(p + "heartbeat-timeout (" + this.heartbeatTimeout
-					+ ") must be greater than zero and shorter than " + p + "heartbeat-interval (" + this.heartbeatInterval
-					+ "): a peer must be able to answer one ping before the next is due."
+					+ ") must be greater than zero and shorter than " + p + "heartbeat-interval ("
+					+ this.heartbeatInterval + "): a peer must be able to answer one ping before the next is due."
 					+ " Lower heartbeat-timeout or raise heartbeat-interval");
 		}
 		if (!this.idleTimeout.isZero() && this.heartbeatInterval.compareTo(this.idleTimeout) >= 0) {
@@ -73,7 +81,8 @@ public record TunnelSettings(@DefaultValue("16MB") DataSize maxMessageSize, @Def
 	}
 
 	/**
-	 * The heartbeat must cross the load balancer in front before its idle timeout cuts a quiet tunnel.
+	 * The heartbeat must cross the load balancer in front before its idle timeout cuts a
+	 * quiet tunnel.
 	 * @param edgeIdleTimeout {@code switchboard.edge-idle-timeout}, or null when unknown
 	 */
 	public void checkAgainstEdge(String prefix, Duration edgeIdleTimeout) {

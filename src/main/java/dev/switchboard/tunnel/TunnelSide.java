@@ -9,9 +9,10 @@ import io.netty.channel.ChannelPromise;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * One end of a tunnel: the handler on the client's or the backend's channel. Bytes it reads are scanned
- * for frame boundaries and written to the other side's context directly, so they skip every handler
- * above this one. Both channels share one event loop, so no state here needs a lock.
+ * One end of a tunnel: the handler on the client's or the backend's channel. Bytes it
+ * reads are scanned for frame boundaries and written to the other side's context
+ * directly, so they skip every handler above this one. Both channels share one event
+ * loop, so no state here needs a lock.
  */
 final class TunnelSide extends ChannelDuplexHandler implements FrameScanner.Target {
 
@@ -33,10 +34,16 @@ final class TunnelSide extends ChannelDuplexHandler implements FrameScanner.Targ
 	/** This side sent its close frame. */
 	boolean closeReceived;
 
-	/** This side was sent a close frame (relayed from the other side, or the gateway's own). */
+	/**
+	 * This side was sent a close frame (relayed from the other side, or the gateway's
+	 * own).
+	 */
 	boolean closeSent;
 
-	/** The close frame this side received was the gateway's own, so its answer is not relayed. */
+	/**
+	 * The close frame this side received was the gateway's own, so its answer is not
+	 * relayed.
+	 */
 	boolean closeSentByGateway;
 
 	boolean inactive;
@@ -75,8 +82,9 @@ final class TunnelSide extends ChannelDuplexHandler implements FrameScanner.Targ
 
 	@Override
 	public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-		// Backpressure: a side that cannot take more stops the other side from reading, so a slow
-		// reader slows the fast writer down through TCP instead of growing the gateway's memory.
+		// Backpressure: a side that cannot take more stops the other side from reading,
+		// so a slow reader slows the fast writer down through TCP instead of growing the
+		// gateway's memory.
 		this.peer.ctx.channel().config().setAutoRead(ctx.channel().isWritable());
 		ctx.fireChannelWritabilityChanged();
 	}
@@ -96,8 +104,9 @@ final class TunnelSide extends ChannelDuplexHandler implements FrameScanner.Targ
 	}
 
 	/**
-	 * Anything written from above this handler is left over from the HTTP exchange that preceded the
-	 * upgrade (the web framework finishing its response); after the 101 it must never reach the wire.
+	 * Anything written from above this handler is left over from the HTTP exchange that
+	 * preceded the upgrade (the web framework finishing its response); after the 101 it
+	 * must never reach the wire.
 	 */
 	@Override
 	public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
@@ -124,8 +133,8 @@ final class TunnelSide extends ChannelDuplexHandler implements FrameScanner.Targ
 	}
 
 	/**
-	 * Writes a frame of the gateway's own to this side as soon as no relayed data frame is half
-	 * written to it.
+	 * Writes a frame of the gateway's own to this side as soon as no relayed data frame
+	 * is half written to it.
 	 */
 	private void sendOwnFrame(ByteBuf frame, boolean isClose) {
 		if (this.inactive) {
@@ -151,7 +160,10 @@ final class TunnelSide extends ChannelDuplexHandler implements FrameScanner.Targ
 		return this.heldFrame != null;
 	}
 
-	/** Called by the scanner feeding this side at each frame boundary while a frame is held. */
+	/**
+	 * Called by the scanner feeding this side at each frame boundary while a frame is
+	 * held.
+	 */
 	@Override
 	public void onBoundary() {
 		ByteBuf frame = this.heldFrame;
@@ -167,8 +179,8 @@ final class TunnelSide extends ChannelDuplexHandler implements FrameScanner.Targ
 	}
 
 	/**
-	 * Sends the gateway's own close frame, at the next frame boundary, unless this side already has one;
-	 * a side that already has one and has answered it is closed.
+	 * Sends the gateway's own close frame, at the next frame boundary, unless this side
+	 * already has one; a side that already has one and has answered it is closed.
 	 */
 	void sendGatewayClose(int code, String reason) {
 		if (this.inactive) {
@@ -195,7 +207,10 @@ final class TunnelSide extends ChannelDuplexHandler implements FrameScanner.Targ
 		sendOwnFrame(Frames.control(this.ctx.alloc(), Frames.OP_PONG, payload, !this.isClient), false);
 	}
 
-	/** Gives up on this side: it gets no close frame (it is not listening), and its answer is not awaited. */
+	/**
+	 * Gives up on this side: it gets no close frame (it is not listening), and its answer
+	 * is not awaited.
+	 */
 	void abandon() {
 		this.closeSent = true;
 		this.closeSentByGateway = true;

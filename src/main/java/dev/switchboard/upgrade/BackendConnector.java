@@ -33,16 +33,17 @@ import reactor.netty.http.HttpResources;
 
 import dev.switchboard.InstanceKey;
 
-
 /**
- * Opens the backend side of a WebSocket handshake: connects, sends the client's handshake over
- * HTTP/1.1 and returns the backend's whole answer, before the client is told anything. The backend
- * channel is registered on the client channel's event loop, so the tunnel that follows runs on one
- * thread with no hand-offs between the two sides.
+ * Opens the backend side of a WebSocket handshake: connects, sends the client's handshake
+ * over HTTP/1.1 and returns the backend's whole answer, before the client is told
+ * anything. The backend channel is registered on the client channel's event loop, so the
+ * tunnel that follows runs on one thread with no hand-offs between the two sides.
  */
 public class BackendConnector {
 
-	/** Largest handshake answer read from a backend (a refusal with a body, typically). */
+	/**
+	 * Largest handshake answer read from a backend (a refusal with a body, typically).
+	 */
 	static final int MAX_ANSWER_BYTES = 1024 * 1024;
 
 	static final String CODEC = "switchboard.backend.httpCodec";
@@ -71,8 +72,8 @@ public class BackendConnector {
 	 * @param client the client's channel, whose event loop the backend channel joins
 	 * @param backend the backend's URL (ws, wss, http or https)
 	 * @param headers the headers to send, already mapped for the backend
-	 * @return the backend's answer; errors are {@link BackendUnavailableException} (502) or
-	 * {@link BackendTimeoutException} (504)
+	 * @return the backend's answer; errors are {@link BackendUnavailableException} (502)
+	 * or {@link BackendTimeoutException} (504)
 	 */
 	public Mono<BackendAnswer> handshake(Channel client, URI backend, HttpHeaders headers, HandshakeSettings settings) {
 		return Mono.create((sink) -> connect(client, backend, headers, settings, sink));
@@ -85,7 +86,8 @@ public class BackendConnector {
 		String host = backend.getHost();
 		Bootstrap bootstrap = new Bootstrap().group(client.eventLoop())
 			.channel(HttpResources.get().onChannelClass(SocketChannel.class, client.eventLoop()))
-			.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()))
+			.option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+					(int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()))
 			.option(ChannelOption.TCP_NODELAY, true)
 			.option(ChannelOption.ALLOCATOR, client.alloc())
 			.option(ChannelOption.AUTO_READ, true)
@@ -93,7 +95,8 @@ public class BackendConnector {
 				@Override
 				protected void initChannel(Channel channel) {
 					if (secure) {
-						channel.pipeline().addLast(BackendConnector.this.sslContext.newHandler(channel.alloc(), host, port));
+						channel.pipeline()
+							.addLast(BackendConnector.this.sslContext.newHandler(channel.alloc(), host, port));
 					}
 					channel.pipeline()
 						.addLast(CODEC, new HttpClientCodec())
@@ -122,16 +125,16 @@ public class BackendConnector {
 
 	private static Throwable connectFailure(URI backend, HandshakeSettings settings, Throwable cause) {
 		if (cause instanceof ConnectTimeoutException) {
-			return new BackendTimeoutException("no TCP answer from " + InstanceKey.of(backend) + " within connect-timeout "
-					+ settings.connectTimeout().toMillis() + "ms");
+			return new BackendTimeoutException("no TCP answer from " + InstanceKey.of(backend)
+					+ " within connect-timeout " + settings.connectTimeout().toMillis() + "ms");
 		}
 		String why = (cause instanceof ConnectException) ? "connection refused" : String.valueOf(cause.getMessage());
 		return new BackendUnavailableException("cannot connect to " + InstanceKey.of(backend) + ": " + why);
 	}
 
 	/**
-	 * Hands the backend's connection over to a tunnel handler: bytes that arrived after the 101 and
-	 * before the tunnel existed go to it first, then the HTTP handlers leave.
+	 * Hands the backend's connection over to a tunnel handler: bytes that arrived after
+	 * the 101 and before the tunnel existed go to it first, then the HTTP handlers leave.
 	 */
 	public static void handOver(Channel backend, io.netty.channel.ChannelHandler tunnelHandler, String name) {
 		io.netty.channel.ChannelPipeline pipeline = backend.pipeline();
@@ -144,8 +147,9 @@ public class BackendConnector {
 	}
 
 	/**
-	 * Waits for the backend's whole answer to the handshake, within the handshake timeout. After a 101
-	 * it stops reading and keeps whatever bytes already came behind the 101 until the tunnel takes over.
+	 * Waits for the backend's whole answer to the handshake, within the handshake
+	 * timeout. After a 101 it stops reading and keeps whatever bytes already came behind
+	 * the 101 until the tunnel takes over.
 	 */
 	private static final class AnswerHandler extends io.netty.channel.ChannelInboundHandlerAdapter {
 

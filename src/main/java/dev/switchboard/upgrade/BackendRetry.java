@@ -7,9 +7,10 @@ import reactor.core.publisher.Mono;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
- * Decides, before any 101 is sent, whether a handshake whose backend could not be reached is tried on
- * another backend. The tunnel filter calls it after each {@link BackendUnavailableException}, until it
- * answers empty; the client then gets the 502.
+ * Decides, before any 101 is sent, whether a handshake whose backend could not be reached
+ * is tried on another backend. The tunnel filter calls it after each
+ * {@link BackendUnavailableException}, until it answers empty; the client then gets the
+ * 502.
  */
 @FunctionalInterface
 public interface BackendRetry {

@@ -11,8 +11,9 @@ import org.springframework.web.server.ServerWebExchange;
 import dev.switchboard.tunnel.TunnelSettings;
 
 /**
- * One WebSocket handshake in flight: what the tunnel filter knows about it from the request to the
- * 101 (or the refusal), and the place its outcome is reported exactly once.
+ * One WebSocket handshake in flight: what the tunnel filter knows about it from the
+ * request to the 101 (or the refusal), and the place its outcome is reported exactly
+ * once.
  */
 final class Handshake {
 

@@ -11,17 +11,21 @@ import io.netty.buffer.ByteBufAllocator;
 
 import org.springframework.http.HttpHeaders;
 
-/** Encodes the 101 the client receives, written straight to its connection below the HTTP codec. */
+/**
+ * Encodes the 101 the client receives, written straight to its connection below the HTTP
+ * codec.
+ */
 final class SwitchingProtocolsResponse {
 
 	/**
-	 * Headers a 101 must not carry over: the upgrade pair is set again for this hop, and a 1xx response
-	 * has no body, so no length (RFC 9110, 8.6).
+	 * Headers a 101 must not carry over: the upgrade pair is set again for this hop, and
+	 * a 1xx response has no body, so no length (RFC 9110, 8.6).
 	 */
-	private static final Set<String> NOT_IN_101 = Set.of("upgrade", "connection", "content-length",
-			"transfer-encoding", "keep-alive");
+	private static final Set<String> NOT_IN_101 = Set.of("upgrade", "connection", "content-length", "transfer-encoding",
+			"keep-alive");
 
-	private static final byte[] STATUS_LINE = "HTTP/1.1 101 Switching Protocols\r\n".getBytes(StandardCharsets.US_ASCII);
+	private static final byte[] STATUS_LINE = "HTTP/1.1 101 Switching Protocols\r\n"
+		.getBytes(StandardCharsets.US_ASCII);
 
 	private static final byte[] UPGRADE = "Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
 		.getBytes(StandardCharsets.US_ASCII);

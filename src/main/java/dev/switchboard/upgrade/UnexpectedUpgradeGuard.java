@@ -22,9 +22,10 @@ import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.C
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
 /**
- * Refuses a backend that answers 101 to a plain HTTP request, which never asked to switch protocols:
- * relaying it would hand the client a connection in a state it did not request. The client gets 502
- * and the backend connection is dropped. Upgrade requests never get here; the tunnel takes them.
+ * Refuses a backend that answers 101 to a plain HTTP request, which never asked to switch
+ * protocols: relaying it would hand the client a connection in a state it did not
+ * request. The client gets 502 and the backend connection is dropped. Upgrade requests
+ * never get here; the tunnel takes them.
  */
 public class UnexpectedUpgradeGuard implements GlobalFilter, Ordered {
 
@@ -52,7 +53,8 @@ public class UnexpectedUpgradeGuard implements GlobalFilter, Ordered {
 		response.setStatusCode(HttpStatus.BAD_GATEWAY);
 		response.getHeaders().clear();
 		response.getHeaders().setContentType(MediaType.TEXT_PLAIN);
-		return response.writeWith(Mono.just(response.bufferFactory().wrap((reason + "\n").getBytes(StandardCharsets.UTF_8))));
+		return response
+			.writeWith(Mono.just(response.bufferFactory().wrap((reason + "\n").getBytes(StandardCharsets.UTF_8))));
 	}
 
 	@Override

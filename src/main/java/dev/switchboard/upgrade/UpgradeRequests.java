@@ -9,8 +9,8 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 
 /**
- * Recognises WebSocket upgrade requests and checks them the way RFC 6455 section 4.2.1 asks, so a
- * malformed handshake is answered at the edge and never reaches a backend.
+ * Recognises WebSocket upgrade requests and checks them the way RFC 6455 section 4.2.1
+ * asks, so a malformed handshake is answered at the edge and never reaches a backend.
  */
 public final class UpgradeRequests {
 
@@ -18,8 +18,9 @@ public final class UpgradeRequests {
 	}
 
 	/**
-	 * An upgrade is {@code Upgrade} listing the token {@code websocket} and {@code Connection} listing
-	 * {@code upgrade}, case-insensitively, whatever else they list ({@code Connection: keep-alive, Upgrade}).
+	 * An upgrade is {@code Upgrade} listing the token {@code websocket} and
+	 * {@code Connection} listing {@code upgrade}, case-insensitively, whatever else they
+	 * list ({@code Connection: keep-alive, Upgrade}).
 	 */
 	public static boolean isWebSocketUpgrade(HttpHeaders headers) {
 		return hasToken(headers.get(HttpHeaders.UPGRADE), "websocket")
@@ -47,14 +48,14 @@ public final class UpgradeRequests {
 	/** Why a handshake cannot be forwarded, or {@code null} when it can. */
 	public static Rejection validate(ServerHttpRequest request) {
 		if (request.getMethod() != HttpMethod.GET) {
-			return new Rejection(HttpStatus.BAD_REQUEST, "WebSocket handshake must use GET, not " + request.getMethod());
+			return new Rejection(HttpStatus.BAD_REQUEST,
+					"WebSocket handshake must use GET, not " + request.getMethod());
 		}
 		HttpHeaders headers = request.getHeaders();
 		String version = headers.getFirst("Sec-WebSocket-Version");
 		if (!"13".equals(version == null ? null : version.trim())) {
-			return new Rejection(HttpStatus.UPGRADE_REQUIRED,
-					"Unsupported Sec-WebSocket-Version " + (version == null ? "(missing)" : "'" + version + "'")
-							+ "; this gateway speaks version 13");
+			return new Rejection(HttpStatus.UPGRADE_REQUIRED, "Unsupported Sec-WebSocket-Version "
+					+ (version == null ? "(missing)" : "'" + version + "'") + "; this gateway speaks version 13");
 		}
 		List<String> keys = headers.get("Sec-WebSocket-Key");
 		if (keys == null || keys.size() != 1 || !isValidKey(keys.get(0))) {

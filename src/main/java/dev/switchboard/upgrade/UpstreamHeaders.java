@@ -10,14 +10,15 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.server.ServerWebExchange;
 
-
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.PRESERVE_HOST_HEADER_ATTRIBUTE;
 
 /**
- * The handshake's headers for the backend: the gateway's header filters have run (hop-by-hop headers
- * removed, forwarded headers added); {@code Upgrade}/{@code Connection} are put back, spelled as the
- * route asks, because this hop's upgrade is meant. The client's {@code Sec-WebSocket-*} headers pass
- * unchanged, so the backend's accept key, subprotocol and extensions answer the client's own offer.
+ * The handshake's headers for the backend: the gateway's header filters have run
+ * (hop-by-hop headers removed, forwarded headers added);
+ * {@code Upgrade}/{@code Connection} are put back, spelled as the route asks, because
+ * this hop's upgrade is meant. The client's {@code Sec-WebSocket-*} headers pass
+ * unchanged, so the backend's accept key, subprotocol and extensions answer the client's
+ * own offer.
  */
 final class UpstreamHeaders {
 

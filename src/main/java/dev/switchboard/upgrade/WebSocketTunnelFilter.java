@@ -50,10 +50,11 @@ import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.s
 
 /**
  * Proxies WebSocket handshakes and the tunnels that follow, in place of the stock
- * {@code WebsocketRoutingFilter}. It contacts the backend first and answers the client only with what
- * the backend answered: a refusal (401, 403, 429, ...) is relayed as it is, and an acceptance is relayed
- * with the backend's own headers, subprotocol and extensions. After the 101 the client's connection
- * leaves the HTTP stack and becomes one end of a byte-relaying {@link Tunnel}.
+ * {@code WebsocketRoutingFilter}. It contacts the backend first and answers the client
+ * only with what the backend answered: a refusal (401, 403, 429, ...) is relayed as it
+ * is, and an acceptance is relayed with the backend's own headers, subprotocol and
+ * extensions. After the 101 the client's connection leaves the HTTP stack and becomes one
+ * end of a byte-relaying {@link Tunnel}.
  */
 public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 
@@ -78,8 +79,9 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 	private volatile List<HttpHeadersFilter> resolvedHeadersFilters;
 
 	public WebSocketTunnelFilter(BackendConnector connector, RouteSettings<HandshakeSettings> handshakeSettings,
-			RouteSettings<TunnelSettings> tunnelSettings, TunnelRegistry registry, ObjectProvider<List<HttpHeadersFilter>> headersFilters,
-			List<HandshakeRecorder> recorders, TrafficRecorders traffic, BackendRetry retry) {
+			RouteSettings<TunnelSettings> tunnelSettings, TunnelRegistry registry,
+			ObjectProvider<List<HttpHeadersFilter>> headersFilters, List<HandshakeRecorder> recorders,
+			TrafficRecorders traffic, BackendRetry retry) {
 		this.connector = connector;
 		this.handshakeSettings = handshakeSettings;
 		this.tunnelSettings = tunnelSettings;
@@ -103,7 +105,8 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 			return chain.filter(exchange);
 		}
 		if (!UpgradeRequests.isWebSocketUpgrade(request.getHeaders())) {
-			// Plain HTTP on a ws:// or wss:// route goes to the HTTP client as http:// or https://.
+			// Plain HTTP on a ws:// or wss:// route goes to the HTTP client as http:// or
+			// https://.
 			exchange.getAttributes().put(GATEWAY_REQUEST_URL_ATTR, asHttp(backend));
 			return chain.filter(exchange);
 		}
@@ -123,29 +126,31 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 			return answer(exchange.getResponse(), rejection.status(), rejection.reason());
 		}
 		HttpHeaders filtered = filter(request.getHeaders(), exchange, HttpHeadersFilter.Type.REQUEST);
-		return contactBackend(handshake, filtered)
-			.flatMap((answer) -> onAnswer(handshake, answer))
-			.onErrorResume(BackendUnavailableException.class, (ex) -> backendFailed(handshake,
-					HandshakeOutcome.BACKEND_UNAVAILABLE, HttpStatus.BAD_GATEWAY, ex.getMessage()))
+		return contactBackend(handshake, filtered).flatMap((answer) -> onAnswer(handshake, answer))
+			.onErrorResume(BackendUnavailableException.class,
+					(ex) -> backendFailed(handshake, HandshakeOutcome.BACKEND_UNAVAILABLE, HttpStatus.BAD_GATEWAY,
+							ex.getMessage()))
 			.onErrorResume(BackendTimeoutException.class, (ex) -> backendFailed(handshake,
 					HandshakeOutcome.BACKEND_TIMEOUT, HttpStatus.GATEWAY_TIMEOUT, ex.getMessage()));
 	}
 
 	/**
-	 * Contacts the backend; one that cannot be reached is replaced by the instance {@link BackendRetry}
-	 * names, if any (before a 101 nothing is lost by trying another).
+	 * Contacts the backend; one that cannot be reached is replaced by the instance
+	 * {@link BackendRetry} names, if any (before a 101 nothing is lost by trying
+	 * another).
 	 */
 	private Mono<BackendAnswer> contactBackend(Handshake handshake, HttpHeaders filtered) {
 		URI backend = handshake.backend;
 		return this.connector
 			.handshake(handshake.client, backend,
 					UpstreamHeaders.of(filtered, handshake.exchange, backend, handshake.settings), handshake.settings)
-			.onErrorResume(BackendUnavailableException.class, (ex) -> this.retry.next(handshake.exchange, backend, ex)
-				.switchIfEmpty(Mono.error(ex))
-				.flatMap((next) -> {
-					handshake.backend = next;
-					return contactBackend(handshake, filtered);
-				}));
+			.onErrorResume(BackendUnavailableException.class,
+					(ex) -> this.retry.next(handshake.exchange, backend, ex)
+						.switchIfEmpty(Mono.error(ex))
+						.flatMap((next) -> {
+							handshake.backend = next;
+							return contactBackend(handshake, filtered);
+						}));
 	}
 
 	static URI asHttp(URI uri) {
@@ -173,12 +178,14 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 				return backendFailed(handshake, HandshakeOutcome.BACKEND_UNAVAILABLE, HttpStatus.BAD_GATEWAY,
 						"backend answered 101 without 'Upgrade: websocket'");
 			}
-			// As for plain HTTP, the backend's headers become the exchange's response headers, and the 101
-			// goes out when the exchange commits: after every filter's post phase, so what route filters
-			// add or rewrite (AddResponseHeader, a sticky cookie) is part of it.
+			// As for plain HTTP, the backend's headers become the exchange's response
+			// headers, and the 101 goes out when the exchange commits: after every
+			// filter's post phase, so what route filters add or rewrite
+			// (AddResponseHeader, a sticky cookie) is part of it.
 			ServerHttpResponse clientResponse = handshake.exchange.getResponse();
-			clientResponse.getHeaders().addAll(filter(new HttpHeaders(new Netty4HeadersAdapter(response.headers())),
-					handshake.exchange, HttpHeadersFilter.Type.RESPONSE));
+			clientResponse.getHeaders()
+				.addAll(filter(new HttpHeaders(new Netty4HeadersAdapter(response.headers())), handshake.exchange,
+						HttpHeadersFilter.Type.RESPONSE));
 			clientResponse.setStatusCode(HttpStatus.SWITCHING_PROTOCOLS);
 			Channel backendChannel = answer.channel();
 			ChannelFutureListener clientLeft = (future) -> backendChannel.close();
@@ -189,7 +196,8 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 					openTunnel(handshake, backendChannel);
 				}
 				else {
-					// Queued ahead of the framework's own write of this response, which is thus dropped.
+					// Queued ahead of the framework's own write of this response, which
+					// is thus dropped.
 					handshake.client.eventLoop().execute(() -> openTunnel(handshake, backendChannel));
 				}
 				return Mono.empty();
@@ -205,7 +213,8 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 		ServerHttpResponse response = handshake.exchange.getResponse();
 		boolean stillSwitching = HttpStatus.SWITCHING_PROTOCOLS.equals(response.getStatusCode());
 		if (!stillSwitching || !handshake.client.isActive() || !backendChannel.isActive()) {
-			// A later filter answered otherwise, or a side left before the 101: no tunnel.
+			// A later filter answered otherwise, or a side left before the 101: no
+			// tunnel.
 			backendChannel.close();
 			if (stillSwitching) {
 				logger.warn("WebSocket handshake on route " + handshake.routeId + " answered 502: backend "
@@ -234,8 +243,9 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 		answer.channel().close();
 		ServerHttpResponse response = exchange.getResponse();
 		response.setStatusCode(HttpStatusCode.valueOf(refusal.status().code()));
-		response.getHeaders().addAll(filter(new HttpHeaders(new Netty4HeadersAdapter(refusal.headers())), exchange,
-				HttpHeadersFilter.Type.RESPONSE));
+		response.getHeaders()
+			.addAll(filter(new HttpHeaders(new Netty4HeadersAdapter(refusal.headers())), exchange,
+					HttpHeadersFilter.Type.RESPONSE));
 		if (!refusal.content().isReadable() || !(response.bufferFactory() instanceof NettyDataBufferFactory factory)) {
 			return response.setComplete();
 		}
@@ -243,7 +253,8 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 	}
 
 	private Mono<Void> backendFailed(Handshake handshake, HandshakeOutcome outcome, HttpStatus status, String reason) {
-		logger.warn("WebSocket handshake on route " + handshake.routeId + " answered " + status.value() + ": " + reason);
+		logger
+			.warn("WebSocket handshake on route " + handshake.routeId + " answered " + status.value() + ": " + reason);
 		handshake.record(outcome, status.value());
 		return answer(handshake.exchange.getResponse(), status, reason);
 	}
@@ -260,8 +271,8 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 		if (nativeRequest instanceof Connection connection) {
 			return connection.channel();
 		}
-		throw new IllegalStateException("Switchboard's tunnel needs the Reactor Netty server, not "
-				+ nativeRequest.getClass().getName());
+		throw new IllegalStateException(
+				"Switchboard's tunnel needs the Reactor Netty server, not " + nativeRequest.getClass().getName());
 	}
 
 	private HttpHeaders filter(HttpHeaders headers, ServerWebExchange exchange, HttpHeadersFilter.Type type) {

@@ -7,7 +7,10 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Passive health: an instance that refused a connection is left out for the ejection period, then back. */
+/**
+ * Passive health: an instance that refused a connection is left out for the ejection
+ * period, then back.
+ */
 class BackendInstancesTest {
 
 	@Test

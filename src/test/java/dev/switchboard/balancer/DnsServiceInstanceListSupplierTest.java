@@ -10,7 +10,9 @@ import org.springframework.cloud.client.ServiceInstance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
-/** A group's instances from a DNS name's A records (here: localhost, from the hosts file). */
+/**
+ * A group's instances from a DNS name's A records (here: localhost, from the hosts file).
+ */
 class DnsServiceInstanceListSupplierTest {
 
 	@Test

@@ -13,7 +13,9 @@ import org.springframework.cloud.client.ServiceInstance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Choosing among instances: round-robin among the least loaded, and rendezvous hashing. */
+/**
+ * Choosing among instances: round-robin among the least loaded, and rendezvous hashing.
+ */
 class InstanceChooserTest {
 
 	static ServiceInstance instance(int port) {

@@ -14,9 +14,9 @@ import org.springframework.context.annotation.FilterType;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Configuration Switchboard cannot use stops the gateway at startup with a message that says what to
- * fix. Runs the settings, edge, tunnel and handshake configuration over the real property binding,
- * without a server.
+ * Configuration Switchboard cannot use stops the gateway at startup with a message that
+ * says what to fix. Runs the settings, edge, tunnel and handshake configuration over the
+ * real property binding, without a server.
  */
 class InvalidConfigurationTest {
 
@@ -35,7 +35,8 @@ class InvalidConfigurationTest {
 			"metadata.switchboard.client-header-timeout=1s|metadata.switchboard.client-header-timeout cannot be set per route" })
 	void aBadRouteOverrideNamesTheRouteAndTheKey(String property, String message) {
 		this.runner.withPropertyValues(ROUTE + property)
-			.run((context) -> assertThat(context).getFailure().satisfies((ex) -> assertThat(messages(ex)).contains(message)));
+			.run((context) -> assertThat(context).getFailure()
+				.satisfies((ex) -> assertThat(messages(ex)).contains(message)));
 	}
 
 	@ParameterizedTest
@@ -46,7 +47,8 @@ class InvalidConfigurationTest {
 			"switchboard.made-up=1|switchboard.made-up is not a Switchboard property" })
 	void aMisspeltGlobalPropertyNamesTheNearestValidOne(String property, String message) {
 		this.runner.withPropertyValues(property)
-			.run((context) -> assertThat(context).getFailure().satisfies((ex) -> assertThat(messages(ex)).contains(message)));
+			.run((context) -> assertThat(context).getFailure()
+				.satisfies((ex) -> assertThat(messages(ex)).contains(message)));
 	}
 
 	@Test
@@ -61,7 +63,8 @@ class InvalidConfigurationTest {
 	void aNonPositiveGlobalLimitNamesTheProperty() {
 		this.runner.withPropertyValues("switchboard.max-message-size=0")
 			.run((context) -> assertThat(context).getFailure()
-				.satisfies((ex) -> assertThat(messages(ex)).contains("switchboard.max-message-size must be greater than zero")));
+				.satisfies((ex) -> assertThat(messages(ex))
+					.contains("switchboard.max-message-size must be greater than zero")));
 	}
 
 	@ParameterizedTest
@@ -72,19 +75,22 @@ class InvalidConfigurationTest {
 			"switchboard.idle-timeout=-1s|switchboard.idle-timeout must not be negative" })
 	void idlePolicyThatCannotWorkStopsStartupNamingTheProperties(String property, String message) {
 		this.runner.withPropertyValues(property)
-			.run((context) -> assertThat(context).getFailure().satisfies((ex) -> assertThat(messages(ex)).contains(message)));
+			.run((context) -> assertThat(context).getFailure()
+				.satisfies((ex) -> assertThat(messages(ex)).contains(message)));
 	}
 
 	@Test
 	void aRouteOverrideOfTheIdlePolicyIsCheckedToo() {
 		this.runner.withPropertyValues(ROUTE + "metadata.switchboard.heartbeat-interval=2h")
 			.run((context) -> assertThat(context).getFailure()
-				.satisfies((ex) -> assertThat(messages(ex)).contains("Route 'chat': metadata.switchboard.heartbeat-interval (PT2H)")));
+				.satisfies((ex) -> assertThat(messages(ex))
+					.contains("Route 'chat': metadata.switchboard.heartbeat-interval (PT2H)")));
 	}
 
 	@Test
 	void anEdgeTimeoutComfortablyAboveTheHeartbeatStarts() {
-		this.runner.withPropertyValues("switchboard.edge-idle-timeout=60s").run((context) -> assertThat(context).hasNotFailed());
+		this.runner.withPropertyValues("switchboard.edge-idle-timeout=60s")
+			.run((context) -> assertThat(context).hasNotFailed());
 	}
 
 	@Test
@@ -101,13 +107,17 @@ class InvalidConfigurationTest {
 		return all.toString();
 	}
 
-	/** Switchboard's configuration of the settings, the edge, the tunnel and the handshake, and nothing else. */
+	/**
+	 * Switchboard's configuration of the settings, the edge, the tunnel and the
+	 * handshake, and nothing else.
+	 */
 	@Configuration(proxyBeanMethods = false)
 	@EnableConfigurationProperties(GatewayProperties.class)
-	@ComponentScan(basePackages = { "dev.switchboard.config", "dev.switchboard.edge", "dev.switchboard.tunnel",
-			"dev.switchboard.upgrade" }, useDefaultFilters = false,
-			includeFilters = @ComponentScan.Filter(type = FilterType.ANNOTATION,
-					classes = Configuration.class),
+	@ComponentScan(
+			basePackages = { "dev.switchboard.config", "dev.switchboard.edge", "dev.switchboard.tunnel",
+					"dev.switchboard.upgrade" },
+			useDefaultFilters = false,
+			includeFilters = @ComponentScan.Filter(type = FilterType.ANNOTATION, classes = Configuration.class),
 			excludeFilters = @ComponentScan.Filter(type = FilterType.ASSIGNABLE_TYPE,
 					classes = SettingsOfTheTunnel.class))
 	static class SettingsOfTheTunnel {

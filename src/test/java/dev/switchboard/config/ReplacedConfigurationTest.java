@@ -21,9 +21,10 @@ import dev.switchboard.support.WsClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A gateway started with {@code --spring.config.location=file:my.yml}, which replaces the packaged
- * {@code application.yml}, keeps every setting Switchboard needs: the stock WebSocket filter stays off,
- * health is UP without Redis, actuator stays off the public port, and handshakes go through the tunnel.
+ * A gateway started with {@code --spring.config.location=file:my.yml}, which replaces the
+ * packaged {@code application.yml}, keeps every setting Switchboard needs: the stock
+ * WebSocket filter stays off, health is UP without Redis, actuator stays off the public
+ * port, and handshakes go through the tunnel.
  */
 class ReplacedConfigurationTest {
 
@@ -64,7 +65,8 @@ class ReplacedConfigurationTest {
 			int port = ((WebServerApplicationContext) gateway).getWebServer().getPort();
 			int management = gateway.getEnvironment().getRequiredProperty("local.management.port", Integer.class);
 			assertThat(management).isNotEqualTo(port);
-			assertThat(get("http://127.0.0.1:" + management + "/actuator/health")).startsWith("200 ").contains("\"UP\"");
+			assertThat(get("http://127.0.0.1:" + management + "/actuator/health")).startsWith("200 ")
+				.contains("\"UP\"");
 			assertThat(get("http://127.0.0.1:" + port + "/actuator/health")).startsWith("404 ");
 			try (WsClient client = WsClient.connect("ws://127.0.0.1:" + port + "/ws")) {
 				client.sendText("through the tunnel");
@@ -77,9 +79,8 @@ class ReplacedConfigurationTest {
 		return WsClient.client()
 			.get()
 			.uri(url)
-			.responseSingle((response, body) -> body.asString()
-				.defaultIfEmpty("")
-				.map((text) -> response.status().code() + " " + text))
+			.responseSingle((response,
+					body) -> body.asString().defaultIfEmpty("").map((text) -> response.status().code() + " " + text))
 			.block(WsClient.TIMEOUT);
 	}
 

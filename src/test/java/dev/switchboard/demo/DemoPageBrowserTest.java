@@ -20,8 +20,9 @@ import dev.switchboard.support.HeadlessChromium;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The demo as a newcomer sees it: the page at {@code /} in a real headless Chromium opens a WebSocket
- * through the gateway to an in-process echo backend and shows the echo ({@link HeadlessChromium}).
+ * The demo as a newcomer sees it: the page at {@code /} in a real headless Chromium opens
+ * a WebSocket through the gateway to an in-process echo backend and shows the echo
+ * ({@link HeadlessChromium}).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ActiveProfiles("demo")
@@ -47,7 +48,8 @@ class DemoPageBrowserTest {
 				.withMessage(() -> "page status '" + browser.findElement(By.id("status")).getText() + "', log '"
 						+ browser.findElement(By.id("log")).getText() + "'")
 				.until((driver) -> "echo received".equals(driver.findElement(By.id("status")).getText()));
-			assertThat(browser.findElement(By.id("log")).getText()).matches("received: \\[echo-[ab]\\] hello, switchboard");
+			assertThat(browser.findElement(By.id("log")).getText())
+				.matches("received: \\[echo-[ab]\\] hello, switchboard");
 		}
 		finally {
 			browser.quit();

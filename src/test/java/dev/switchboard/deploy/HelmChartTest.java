@@ -55,11 +55,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 /**
- * The Helm chart in helm/switchboard lints; renders well-formed resources with its defaults and with
- * every optional part switched on; refuses mistyped values through its schema; and packages the
- * monitoring assets of deploy/monitoring unchanged. The Dockerfile keeps the facts the chart relies on.
- * Offline and without a helm binary: Helm runs in-process as a native library (helm-java), rendered
- * manifests are parsed into fabric8's typed model.
+ * The Helm chart in helm/switchboard lints; renders well-formed resources with its
+ * defaults and with every optional part switched on; refuses mistyped values through its
+ * schema; and packages the monitoring assets of deploy/monitoring unchanged. The
+ * Dockerfile keeps the facts the chart relies on. Offline and without a helm binary: Helm
+ * runs in-process as a native library (helm-java), rendered manifests are parsed into
+ * fabric8's typed model.
  */
 class HelmChartTest {
 
@@ -67,7 +68,10 @@ class HelmChartTest {
 
 	static final Path MONITORING = Path.of("deploy/monitoring");
 
-	/** The monitoring assets the chart reads with .Files.Get; deploy/monitoring holds the originals. */
+	/**
+	 * The monitoring assets the chart reads with .Files.Get; deploy/monitoring holds the
+	 * originals.
+	 */
 	static final List<String> PACKAGED_ASSETS = List.of("prometheusrule.yaml", "servicemonitor.yaml",
 			"pod-annotations.yaml", "grafana-dashboard.json");
 
@@ -77,7 +81,10 @@ class HelmChartTest {
 
 	static final String FULLNAME = "gw-switchboard";
 
-	/** helm template assumes Kubernetes 1.20 without a cluster; the chart needs 1.25 or newer. */
+	/**
+	 * helm template assumes Kubernetes 1.20 without a cluster; the chart needs 1.25 or
+	 * newer.
+	 */
 	static final String KUBE_VERSION = "v1.30.0";
 
 	/** Every optional part on, and every block that feeds application.yml filled in. */
@@ -141,7 +148,10 @@ class HelmChartTest {
 
 	static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
-	/** Where the renders of the defaults and of ALL_ENABLED are kept for review (helm/validate-manifests.mjs). */
+	/**
+	 * Where the renders of the defaults and of ALL_ENABLED are kept for review
+	 * (helm/validate-manifests.mjs).
+	 */
 	static final Path RENDERED = Path.of("target/helm");
 
 	static final Pattern DOCUMENT_SEPARATOR = Pattern.compile("(?m)^---\\s*$");
@@ -153,7 +163,8 @@ class HelmChartTest {
 	void chartLintsWithoutWarnings() {
 		LintResult result = new Helm(CHART).lint().strict().call();
 		assertThat(result.isFailed()).as("helm lint --strict: %s", result.getMessages()).isFalse();
-		assertThat(result.getMessages()).noneMatch((message) -> message.contains("[WARNING]") || message.contains("[ERROR]"));
+		assertThat(result.getMessages())
+			.noneMatch((message) -> message.contains("[WARNING]") || message.contains("[ERROR]"));
 	}
 
 	@Test
@@ -165,7 +176,8 @@ class HelmChartTest {
 
 	@Test
 	void helmTestPodCurlsTheReadinessEndpoint() throws IOException {
-		// helm-java's template leaves hooks out: render a copy of the chart whose test pod is no hook.
+		// helm-java's template leaves hooks out: render a copy of the chart whose test
+		// pod is no hook.
 		Path copy = this.valuesDir.resolve("chart");
 		try (Stream<Path> files = Files.walk(CHART)) {
 			for (Path file : (Iterable<Path>) files::iterator) {
@@ -181,8 +193,10 @@ class HelmChartTest {
 		Path testPod = copy.resolve("templates/tests/test-connection.yaml");
 		String template = Files.readString(testPod);
 		assertThat(template).contains("helm.sh/hook: test");
-		Files.writeString(testPod, template.lines().filter((line) -> !line.contains("helm.sh/hook"))
-			.collect(Collectors.joining("\n", "", "\n")));
+		Files.writeString(testPod,
+				template.lines()
+					.filter((line) -> !line.contains("helm.sh/hook"))
+					.collect(Collectors.joining("\n", "", "\n")));
 
 		Pod pod = render(copy, "{}").one(Pod.class);
 		Container curl = pod.getSpec().getContainers().get(0);
@@ -200,8 +214,7 @@ class HelmChartTest {
 		assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
 		assertThat(gateway.getImage()).isEqualTo("switchboard:0.1.0");
 		assertThat(gateway.getPorts()).extracting(ContainerPort::getName, ContainerPort::getContainerPort)
-			.containsExactly(tuple("http", 8080),
-					tuple("management", 9090));
+			.containsExactly(tuple("http", 8080), tuple("management", 9090));
 		assertProbe(gateway.getStartupProbe(), "/actuator/health/liveness");
 		assertProbe(gateway.getLivenessProbe(), "/actuator/health/liveness");
 		assertProbe(gateway.getReadinessProbe(), "/actuator/health/readiness");
@@ -219,7 +232,8 @@ class HelmChartTest {
 		assertThat(pod.getAutomountServiceAccountToken()).isFalse();
 		assertThat(pod.getEnableServiceLinks()).as("no SWITCHBOARD_* service-link variables").isFalse();
 
-		// The root filesystem is read-only: /tmp is the only writable path, /config holds application.yml.
+		// The root filesystem is read-only: /tmp is the only writable path, /config holds
+		// application.yml.
 		assertThat(gateway.getVolumeMounts()).anySatisfy((mount) -> {
 			assertThat(mount.getMountPath()).isEqualTo("/tmp");
 			assertThat(pod.getVolumes()).anySatisfy((volume) -> {
@@ -238,7 +252,8 @@ class HelmChartTest {
 			.containsEntry("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=60")
 			.doesNotContainKey("SPRING_DATA_REDIS_PASSWORD");
 
-		// Shutdown budget: preStop sleep + close-timeout (5s) + Spring's shutdown phase (30s) fit in the grace period.
+		// Shutdown budget: preStop sleep + close-timeout (5s) + Spring's shutdown phase
+		// (30s) fit in the grace period.
 		List<String> preStop = gateway.getLifecycle().getPreStop().getExec().getCommand();
 		assertThat(preStop).containsExactly("sleep", "5");
 		assertThat(pod.getTerminationGracePeriodSeconds()).isGreaterThanOrEqualTo(5 + 5 + 30).isEqualTo(45L);
@@ -252,8 +267,7 @@ class HelmChartTest {
 		Service service = render("{}").one(Service.class);
 		assertThat(service.getSpec().getPorts())
 			.extracting(ServicePort::getName, ServicePort::getPort, (port) -> port.getTargetPort().getStrVal())
-			.containsExactly(tuple("http", 8080, "http"),
-					tuple("management", 9090, "management"));
+			.containsExactly(tuple("http", 8080, "http"), tuple("management", 9090, "management"));
 		assertThat(service.getSpec().getSelector()).containsEntry("app.kubernetes.io/name", "switchboard")
 			.containsEntry("app.kubernetes.io/instance", RELEASE);
 	}
@@ -302,8 +316,11 @@ class HelmChartTest {
 			.containsEntry("prometheus.io/port", "9090")
 			.containsEntry("prometheus.io/path", "/actuator/prometheus");
 		Container gateway = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
-		EnvVar password = gateway.getEnv().stream().filter((env) -> env.getName().equals("SPRING_DATA_REDIS_PASSWORD"))
-			.findFirst().orElseThrow();
+		EnvVar password = gateway.getEnv()
+			.stream()
+			.filter((env) -> env.getName().equals("SPRING_DATA_REDIS_PASSWORD"))
+			.findFirst()
+			.orElseThrow();
 		assertThat(password.getValueFrom().getSecretKeyRef().getName()).isEqualTo("redis");
 		assertThat(password.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("password");
 
@@ -322,7 +339,8 @@ class HelmChartTest {
 
 		Ingress ingress = rendered.one(Ingress.class);
 		assertThat(ingress.getSpec().getIngressClassName()).isEqualTo("nginx");
-		assertThat(ingress.getMetadata().getAnnotations()).containsEntry("nginx.ingress.kubernetes.io/proxy-read-timeout", "3600");
+		assertThat(ingress.getMetadata().getAnnotations())
+			.containsEntry("nginx.ingress.kubernetes.io/proxy-read-timeout", "3600");
 		assertThat(ingress.getSpec().getTls().get(0).getSecretName()).isEqualTo("ws-tls");
 		assertThat(ingress.getSpec().getRules()).singleElement().satisfies((rule) -> {
 			assertThat(rule.getHost()).isEqualTo("ws.example.com");
@@ -349,14 +367,17 @@ class HelmChartTest {
 		assertThat(rule.getSpec().getGroups().get(1).getRules()).extracting(Rule::getAlert)
 			.contains("SwitchboardUpgradeSuccessRatioLow", "SwitchboardNoBackendInstances");
 
-		ConfigMap dashboard = rendered.all(ConfigMap.class).stream()
+		ConfigMap dashboard = rendered.all(ConfigMap.class)
+			.stream()
 			.filter((configMap) -> configMap.getMetadata().getName().endsWith("-grafana-dashboard"))
-			.findFirst().orElseThrow();
+			.findFirst()
+			.orElseThrow();
 		assertThat(dashboard.getMetadata().getNamespace()).isEqualTo("monitoring");
 		assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
 
 		Map<String, Object> config = applicationYml(rendered);
-		assertThat((Object) at(config, "spring", "data", "redis", "host")).isEqualTo("redis-master.data.svc.cluster.local");
+		assertThat((Object) at(config, "spring", "data", "redis", "host"))
+			.isEqualTo("redis-master.data.svc.cluster.local");
 		assertThat((Object) at(config, "spring", "data", "redis", "port")).isEqualTo(6379);
 		assertThat((Object) at(config, "switchboard", "discovery", "dns", "services"))
 			.isEqualTo(Map.of("chat", "chat-headless.chat.svc.cluster.local:8080"));
@@ -381,8 +402,9 @@ class HelmChartTest {
 	}
 
 	/**
-	 * What the chart renders must be what the gateway reads: the application.yml of ALL_ENABLED starts a
-	 * real gateway, every value bound where it belongs (a shape the properties can't take stops startup).
+	 * What the chart renders must be what the gateway reads: the application.yml of
+	 * ALL_ENABLED starts a real gateway, every value bound where it belongs (a shape the
+	 * properties can't take stops startup).
 	 */
 	@Test
 	void theGatewayStartsWithTheRenderedConfigurationAndReadsEveryBlock() throws IOException {
@@ -394,10 +416,12 @@ class HelmChartTest {
 					"--management.server.port=0")) {
 			Environment environment = gateway.getEnvironment();
 			DnsDiscoveryProperties dns = gateway.getBean(DnsDiscoveryProperties.class);
-			assertThat(dns.getServices()).containsExactly(Map.entry("chat", "chat-headless.chat.svc.cluster.local:8080"));
+			assertThat(dns.getServices())
+				.containsExactly(Map.entry("chat", "chat-headless.chat.svc.cluster.local:8080"));
 			assertThat(dns.getRefreshInterval()).hasSeconds(10);
 			assertThat(gateway.getBean(EdgeProperties.class).getEdgeIdleTimeout()).hasSeconds(3600);
-			assertThat(environment.getProperty("spring.data.redis.host")).isEqualTo("redis-master.data.svc.cluster.local");
+			assertThat(environment.getProperty("spring.data.redis.host"))
+				.isEqualTo("redis-master.data.svc.cluster.local");
 			assertThat(environment.getProperty("spring.cloud.gateway.server.webflux.routes[0].id")).isNotNull();
 			assertThat(environment.getProperty("logging.level.dev.switchboard.tunnel")).isEqualTo("DEBUG");
 		}
@@ -409,21 +433,31 @@ class HelmChartTest {
 		Map<String, Object> source = new Yaml().load(Files.readString(MONITORING.resolve("prometheusrule.yaml")));
 		Map<String, Object> packaged = new Yaml().load(rendered.raw(PrometheusRule.class));
 		assertThat((Object) at(packaged, "spec", "groups")).isEqualTo(at(source, "spec", "groups"));
-		// Prometheus' own templates reach Prometheus as written, not rendered (or emptied) by Helm.
-		assertThat(rendered.one(PrometheusRule.class).getSpec().getGroups().get(1).getRules().get(0).getAnnotations()
+		// Prometheus' own templates reach Prometheus as written, not rendered (or
+		// emptied) by Helm.
+		assertThat(rendered.one(PrometheusRule.class)
+			.getSpec()
+			.getGroups()
+			.get(1)
+			.getRules()
+			.get(0)
+			.getAnnotations()
 			.get("summary")).contains("{{ $labels.route }}").contains("{{ $value | humanizePercentage }}");
 	}
 
 	@Test
 	void dashboardConfigMapCarriesTheDashboardByteForByte() throws IOException {
-		ConfigMap dashboard = render("metrics: {grafanaDashboard: {enabled: true}}").all(ConfigMap.class).stream()
+		ConfigMap dashboard = render("metrics: {grafanaDashboard: {enabled: true}}").all(ConfigMap.class)
+			.stream()
 			.filter((configMap) -> configMap.getMetadata().getName().equals(FULLNAME + "-grafana-dashboard"))
-			.findFirst().orElseThrow();
+			.findFirst()
+			.orElseThrow();
 		assertThat(dashboard.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
 		assertThat(dashboard.getData().get("switchboard.json"))
 			.isEqualTo(Files.readString(MONITORING.resolve("grafana-dashboard.json")));
 		// the same dashboard as the standalone ConfigMap of deploy/monitoring
-		Map<String, Object> standalone = new Yaml().load(Files.readString(MONITORING.resolve("grafana-dashboard-configmap.yaml")));
+		Map<String, Object> standalone = new Yaml()
+			.load(Files.readString(MONITORING.resolve("grafana-dashboard-configmap.yaml")));
 		assertThat(dashboard.getData()).isEqualTo(standalone.get("data"));
 	}
 
@@ -431,7 +465,8 @@ class HelmChartTest {
 	void packagedMonitoringAssetsAreIdenticalToDeployMonitoring() throws IOException {
 		for (String asset : PACKAGED_ASSETS) {
 			assertThat(Files.readString(CHART.resolve("files").resolve(asset)))
-				.as("helm/switchboard/files/%s differs from deploy/monitoring/%s (the source): copy it again", asset, asset)
+				.as("helm/switchboard/files/%s differs from deploy/monitoring/%s (the source): copy it again", asset,
+						asset)
 				.isEqualTo(Files.readString(MONITORING.resolve(asset)));
 		}
 	}
@@ -452,7 +487,8 @@ class HelmChartTest {
 			discovery: {services: {chat: chat-headless}} | chat
 			""")
 	void schemaRejectsMistypedValues(String values, String reported) {
-		assertThatThrownBy(() -> render(values)).hasMessageContaining("values don't meet the specifications of the schema")
+		assertThatThrownBy(() -> render(values))
+			.hasMessageContaining("values don't meet the specifications of the schema")
 			.hasMessageContaining(reported);
 	}
 
@@ -468,26 +504,33 @@ class HelmChartTest {
 		List<String> entrypoint = withKeyword(instructions, "ENTRYPOINT");
 		assertThat(entrypoint).singleElement().satisfies((value) -> {
 			assertThat(value).as("exec form").startsWith("[").endsWith("]");
-			assertThat((Object) new Yaml().load(value)).isEqualTo(List.of("java", "org.springframework.boot.loader.launch.JarLauncher"));
+			assertThat((Object) new Yaml().load(value))
+				.isEqualTo(List.of("java", "org.springframework.boot.loader.launch.JarLauncher"));
 		});
 		// layers from least to most often changed
-		assertThat(withKeyword(instructions, "COPY").stream().filter((copy) -> copy.startsWith("--from=builder"))
+		assertThat(withKeyword(instructions, "COPY").stream()
+			.filter((copy) -> copy.startsWith("--from=builder"))
 			.map((copy) -> copy.replaceAll(".*/extracted/([a-z-]+)/.*", "$1")))
 			.containsExactly("dependencies", "spring-boot-loader", "snapshot-dependencies", "application");
 		// the image's default JVM options are the chart's
 		assertThat(withKeyword(instructions, "ENV")).contains("JAVA_TOOL_OPTIONS=\"-XX:MaxRAMPercentage=60\"");
 
 		Deployment deployment = render("{}").one(Deployment.class);
-		assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getSecurityContext().getRunAsUser())
+		assertThat(
+				deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getSecurityContext().getRunAsUser())
 			.isEqualTo(10001L);
 		assertThat(Path.of(".dockerignore")).exists();
 	}
 
-	/** Runs when dockerfilelint (npm) is on the PATH; see docs/deployment.md for installing it. */
+	/**
+	 * Runs when dockerfilelint (npm) is on the PATH; see docs/deployment.md for
+	 * installing it.
+	 */
 	@Test
 	void dockerfilePassesDockerfilelint() throws Exception {
 		Optional<Path> linter = onPath("dockerfilelint");
-		RequiredTool.require(linter.isPresent(), "dockerfilelint is not on the PATH (npm install dockerfilelint); Dockerfile not linted");
+		RequiredTool.require(linter.isPresent(),
+				"dockerfilelint is not on the PATH (npm install dockerfilelint); Dockerfile not linted");
 		Process process = new ProcessBuilder(linter.get().toString(), "Dockerfile").redirectErrorStream(true).start();
 		String output = new String(process.getInputStream().readAllBytes());
 		assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -519,18 +562,27 @@ class HelmChartTest {
 	}
 
 	private static Map<String, String> env(Container container) {
-		return container.getEnv().stream().filter((env) -> env.getValue() != null)
+		return container.getEnv()
+			.stream()
+			.filter((env) -> env.getValue() != null)
 			.collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
 	}
 
 	private static String checksum(Rendered rendered) {
-		return rendered.one(Deployment.class).getSpec().getTemplate().getMetadata().getAnnotations().get("checksum/config");
+		return rendered.one(Deployment.class)
+			.getSpec()
+			.getTemplate()
+			.getMetadata()
+			.getAnnotations()
+			.get("checksum/config");
 	}
 
 	private static Map<String, Object> applicationYml(Rendered rendered) {
-		ConfigMap configMap = rendered.all(ConfigMap.class).stream()
+		ConfigMap configMap = rendered.all(ConfigMap.class)
+			.stream()
 			.filter((candidate) -> candidate.getMetadata().getName().equals(FULLNAME))
-			.findFirst().orElseThrow();
+			.findFirst()
+			.orElseThrow();
 		return new Yaml().load(configMap.getData().get("application.yml"));
 	}
 
@@ -544,7 +596,10 @@ class HelmChartTest {
 		return (T) node;
 	}
 
-	/** The Dockerfile's instructions, continuation lines joined and comments dropped, as "KEYWORD args". */
+	/**
+	 * The Dockerfile's instructions, continuation lines joined and comments dropped, as
+	 * "KEYWORD args".
+	 */
 	private static List<String> dockerfileInstructions() throws IOException {
 		List<String> instructions = new ArrayList<>();
 		StringBuilder current = new StringBuilder();
@@ -564,7 +619,8 @@ class HelmChartTest {
 	}
 
 	private static List<String> withKeyword(List<String> instructions, String keyword) {
-		return instructions.stream().filter((instruction) -> instruction.startsWith(keyword + " "))
+		return instructions.stream()
+			.filter((instruction) -> instruction.startsWith(keyword + " "))
 			.map((instruction) -> instruction.substring(keyword.length() + 1).trim())
 			.collect(Collectors.toList());
 	}

@@ -15,11 +15,12 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The chart's {@code values.schema.json} types every {@code switchboard.*} property the gateway binds,
- * and nothing else: its {@code switchboard} subtree must equal the one derived from the configuration
- * processor's metadata (names, types, defaults and descriptions come from the Java declarations), with
- * {@code additionalProperties: false} at every level, so a misspelt key fails {@code helm install}.
- * When a property is added, the test writes the expected subtree to {@code target/helm/} and says so.
+ * The chart's {@code values.schema.json} types every {@code switchboard.*} property the
+ * gateway binds, and nothing else: its {@code switchboard} subtree must equal the one
+ * derived from the configuration processor's metadata (names, types, defaults and
+ * descriptions come from the Java declarations), with {@code additionalProperties: false}
+ * at every level, so a misspelt key fails {@code helm install}. When a property is added,
+ * the test writes the expected subtree to {@code target/helm/} and says so.
  */
 class ValuesSchemaTest {
 
@@ -33,8 +34,8 @@ class ValuesSchemaTest {
 			List.of(Map.of("type", "string", "pattern", "^([0-9]+(ns|us|ms|s|m|h|d)?|-?P.+)$"),
 					Map.of("type", "integer", "minimum", 0)));
 
-	static final Map<String, Object> DATA_SIZE = Map.of("oneOf", List.of(
-			Map.of("type", "string", "pattern", "^[0-9]+(B|KB|MB|GB|TB)?$"), Map.of("type", "integer", "minimum", 0)));
+	static final Map<String, Object> DATA_SIZE = Map.of("oneOf", List
+		.of(Map.of("type", "string", "pattern", "^[0-9]+(B|KB|MB|GB|TB)?$"), Map.of("type", "integer", "minimum", 0)));
 
 	@Test
 	@SuppressWarnings("unchecked")
@@ -46,12 +47,14 @@ class ValuesSchemaTest {
 			Files.createDirectories(EXPECTED.getParent());
 			JSON.writerWithDefaultPrettyPrinter().writeValue(EXPECTED.toFile(), expected);
 		}
-		assertThat(actual)
-			.as("values.schema.json properties.switchboard is out of date: replace it with %s", EXPECTED)
+		assertThat(actual).as("values.schema.json properties.switchboard is out of date: replace it with %s", EXPECTED)
 			.isEqualTo(expected);
 	}
 
-	/** The schema of {@code switchboard:} from META-INF/spring-configuration-metadata.json. */
+	/**
+	 * The schema of {@code switchboard:} from
+	 * META-INF/spring-configuration-metadata.json.
+	 */
 	@SuppressWarnings("unchecked")
 	static Map<String, Object> fromMetadata() throws IOException, ClassNotFoundException {
 		Map<String, Object> metadata = JSON

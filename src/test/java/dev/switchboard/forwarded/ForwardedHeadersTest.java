@@ -9,7 +9,9 @@ import dev.switchboard.support.WsClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** With no trusted proxies (the default), the gateway states the facts and ignores claims. */
+/**
+ * With no trusted proxies (the default), the gateway states the facts and ignores claims.
+ */
 class ForwardedHeadersTest extends GatewayTest {
 
 	@Test

@@ -11,7 +11,10 @@ import org.springframework.context.annotation.Import;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
-/** Trusted proxies: what matches, and a bad entry stopping startup with the property named. */
+/**
+ * Trusted proxies: what matches, and a bad entry stopping startup with the property
+ * named.
+ */
 class TrustedProxiesConfigurationTest {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
@@ -25,7 +28,9 @@ class TrustedProxiesConfigurationTest {
 				.hasMessageContaining("switchboard.forwarded.trusted-proxies: '10.0.0.0/33'")
 				.hasMessageContaining("use CIDR notation"));
 		this.runner.withPropertyValues("switchboard.forwarded.trusted-proxies=proxy.internal")
-			.run((context) -> assertThat(context).getFailure().rootCause().hasMessageContaining("host names are not allowed"));
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.hasMessageContaining("host names are not allowed"));
 	}
 
 	@Test

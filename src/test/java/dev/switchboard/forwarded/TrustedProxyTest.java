@@ -15,7 +15,10 @@ import dev.switchboard.support.TestBackend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Behind a trusted proxy, its forwarded headers are kept and extended; RFC 7239 style on request. */
+/**
+ * Behind a trusted proxy, its forwarded headers are kept and extended; RFC 7239 style on
+ * request.
+ */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "switchboard.forwarded.trusted-proxies=127.0.0.0/8", "switchboard.forwarded.mode=both" })
 class TrustedProxyTest {
@@ -48,7 +51,8 @@ class TrustedProxyTest {
 		assertThat(seen.get("X-Forwarded-Proto")).isEqualTo("https");
 		assertThat(seen.get("X-Forwarded-Host")).isEqualTo("public.example");
 		assertThat(seen.get("X-Forwarded-Port")).isEqualTo("443");
-		assertThat(seen.get("Forwarded")).isEqualTo("for=203.0.113.9;proto=https, for=127.0.0.1;proto=http;host=\"inner\"");
+		assertThat(seen.get("Forwarded"))
+			.isEqualTo("for=203.0.113.9;proto=https, for=127.0.0.1;proto=http;host=\"inner\"");
 	}
 
 }

@@ -21,7 +21,10 @@ import dev.switchboard.support.WsClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** With switchboard.access-log.format=json each access line is an ECS JSON document with every field. */
+/**
+ * With switchboard.access-log.format=json each access line is an ECS JSON document with
+ * every field.
+ */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = "switchboard.access-log.format=json")
 @ExtendWith(OutputCaptureExtension.class)
@@ -54,7 +57,11 @@ class JsonAccessLogTest {
 		String line = null;
 		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
 		while (line == null && System.nanoTime() < deadline) {
-			line = output.getOut().lines().filter((l) -> l.startsWith("{") && l.contains("\"kind\":\"tunnel\"")).findFirst().orElse(null);
+			line = output.getOut()
+				.lines()
+				.filter((l) -> l.startsWith("{") && l.contains("\"kind\":\"tunnel\""))
+				.findFirst()
+				.orElse(null);
 			if (line == null) {
 				Thread.sleep(50);
 			}

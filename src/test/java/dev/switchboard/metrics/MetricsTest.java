@@ -19,7 +19,10 @@ import dev.switchboard.support.WsClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** What operators see in Prometheus, read the way Prometheus reads it: over HTTP, from the management port. */
+/**
+ * What operators see in Prometheus, read the way Prometheus reads it: over HTTP, from the
+ * management port.
+ */
 @ExtendWith(OutputCaptureExtension.class)
 class MetricsTest extends GatewayTest {
 
@@ -38,7 +41,8 @@ class MetricsTest extends GatewayTest {
 			}
 		}
 		for (int i = 0; i < 2; i++) {
-			raw("/ws", "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Version: 13"); // no key
+			raw("/ws", "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Version: 13"); // no
+																									// key
 			raw("/ws", "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
 					"Sec-WebSocket-Version: 8");
 			raw("/reject/403", handshake());
@@ -53,11 +57,15 @@ class MetricsTest extends GatewayTest {
 		assertGrew(before, after, 2, UPGRADES, "route=refused", "outcome=backend_unavailable", "status=502");
 		assertGrew(before, after, 2, UPGRADES, "route=silent", "outcome=backend_timeout", "status=504");
 		assertGrew(before, after, 3, "switchboard_handshake_duration_seconds_count", "route=echo", "outcome=success");
-		assertThat(after.value("switchboard_handshake_duration_seconds_bucket", "route=echo", "outcome=success", "le=+Inf"))
+		assertThat(after.value("switchboard_handshake_duration_seconds_bucket", "route=echo", "outcome=success",
+				"le=+Inf"))
 			.isGreaterThanOrEqualTo(3);
 	}
 
-	/** A route URI without a port names its instance with the scheme's port, never {@code host:-1}. */
+	/**
+	 * A route URI without a port names its instance with the scheme's port, never
+	 * {@code host:-1}.
+	 */
 	@Test
 	void anInstanceWithoutAPortIsNamedWithItsSchemesDefaultPort(CapturedOutput output) throws Exception {
 		raw("/portless-ws/x", handshake());
@@ -95,20 +103,22 @@ class MetricsTest extends GatewayTest {
 			client.sendText("close:4001:bye");
 			assertThat(client.awaitClose().code()).isEqualTo(4001);
 		}
-		awaitValue(() -> PrometheusScrape.of(this.managementPort).value("switchboard_tunnel_closes_total", "route=echo",
-				"initiator=backend", "code=4xxx") - before.value("switchboard_tunnel_closes_total", "route=echo",
-						"initiator=backend", "code=4xxx"), 1);
+		awaitValue(() -> PrometheusScrape.of(this.managementPort)
+			.value("switchboard_tunnel_closes_total", "route=echo", "initiator=backend", "code=4xxx")
+				- before.value("switchboard_tunnel_closes_total", "route=echo", "initiator=backend", "code=4xxx"), 1);
 		PrometheusScrape after = PrometheusScrape.of(this.managementPort);
 		assertGrew(before, after, 2, "switchboard_tunnel_messages_total", "route=echo", "direction=to_backend");
 		assertGrew(before, after, 1, "switchboard_tunnel_messages_total", "route=echo", "direction=to_client");
-		// "hello" (5 bytes) and "close:4001:bye" (14) from the client, with 6-byte masked headers; its answer
-		// to the backend's close (11 bytes) is relayed only if the backend has not hung up yet.
+		// "hello" (5 bytes) and "close:4001:bye" (14) from the client, with 6-byte masked
+		// headers; its answer to the backend's close (11 bytes) is relayed only if the
+		// backend has not hung up yet.
 		double toBackend = after.value("switchboard_tunnel_bytes_total", "route=echo", "direction=to_backend")
 				- before.value("switchboard_tunnel_bytes_total", "route=echo", "direction=to_backend");
 		assertThat(toBackend).isIn(11.0 + 20, 11.0 + 20 + 11);
 		// "hello" echoed (2 + 5) and the close frame 4001 "bye" (2 + 2 + 3)
 		assertThat(after.value("switchboard_tunnel_bytes_total", "route=echo", "direction=to_client")
-				- before.value("switchboard_tunnel_bytes_total", "route=echo", "direction=to_client")).isEqualTo(7 + 7);
+				- before.value("switchboard_tunnel_bytes_total", "route=echo", "direction=to_client"))
+			.isEqualTo(7 + 7);
 	}
 
 	@Test
@@ -157,8 +167,8 @@ class MetricsTest extends GatewayTest {
 	}
 
 	private static String[] handshake() {
-		return new String[] { "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-				"Sec-WebSocket-Version: 13" };
+		return new String[] { "Upgrade: websocket", "Connection: Upgrade",
+				"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13" };
 	}
 
 	private void raw(String path, String... headers) throws Exception {
@@ -174,7 +184,10 @@ class MetricsTest extends GatewayTest {
 			.isEqualTo(by);
 	}
 
-	/** Polls until the value is reached (tunnel ends are observed asynchronously), at most ten seconds. */
+	/**
+	 * Polls until the value is reached (tunnel ends are observed asynchronously), at most
+	 * ten seconds.
+	 */
 	private static void awaitValue(DoubleSupplier value, double expected) throws InterruptedException {
 		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
 		double last = value.getAsDouble();

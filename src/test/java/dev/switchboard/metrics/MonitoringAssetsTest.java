@@ -25,9 +25,9 @@ import dev.switchboard.support.WsClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The monitoring assets in deploy/monitoring parse, agree with each other, and name only metrics the
- * gateway really exports; with promtool on the PATH (.ci/run installs it) the rules are also checked
- * and their unit tests run.
+ * The monitoring assets in deploy/monitoring parse, agree with each other, and name only
+ * metrics the gateway really exports; with promtool on the PATH (.ci/run installs it) the
+ * rules are also checked and their unit tests run.
  */
 class MonitoringAssetsTest extends GatewayTest {
 
@@ -35,18 +35,23 @@ class MonitoringAssetsTest extends GatewayTest {
 
 	static final Pattern METRIC = Pattern.compile("\\bswitchboard_[a-z_]+\\b");
 
-	/** Exported once a route is sticky or load-balanced; exercised by the sticky-routing tests. */
+	/**
+	 * Exported once a route is sticky or load-balanced; exercised by the sticky-routing
+	 * tests.
+	 */
 	static final Set<String> STICKY_METRICS = Set.of("switchboard_sticky_decisions_total",
 			"switchboard_sticky_redis_latency_seconds_bucket", "switchboard_sticky_redis_latency_seconds_count",
 			"switchboard_sticky_redis_latency_seconds_sum", "switchboard_sticky_redis_latency_seconds_max",
-			"switchboard_sticky_redis_errors_total", "switchboard_sticky_redis_degraded", "switchboard_backend_instances");
+			"switchboard_sticky_redis_errors_total", "switchboard_sticky_redis_degraded",
+			"switchboard_backend_instances");
 
 	@LocalManagementPort
 	int managementPort;
 
 	@Test
 	void theDashboardAndRulesNameOnlyExportedMetrics() throws Exception {
-		// Make every tunnel meter exist: a handshake, traffic, a backend close and a gateway close.
+		// Make every tunnel meter exist: a handshake, traffic, a backend close and a
+		// gateway close.
 		try (WsClient client = WsClient.connect(ws("/ws?assets"))) {
 			client.sendText("close:1000:ok");
 			client.awaitClose();
@@ -85,12 +90,17 @@ class MonitoringAssetsTest extends GatewayTest {
 	void theRulesPassPromtool() throws Exception {
 		Path rules = extractRuleGroups();
 		File promtool = new File("/usr/bin/promtool");
-		RequiredTool.require(promtool.canExecute(), "promtool is not installed (apt-get install prometheus); rules only parsed");
+		RequiredTool.require(promtool.canExecute(),
+				"promtool is not installed (apt-get install prometheus); rules only parsed");
 		assertThat(run(promtool.getPath(), "check", "rules", rules.toString())).isZero();
-		assertThat(run(promtool.getPath(), "test", "rules", ASSETS.resolve("prometheusrule-test.yaml").toString())).isZero();
+		assertThat(run(promtool.getPath(), "test", "rules", ASSETS.resolve("prometheusrule-test.yaml").toString()))
+			.isZero();
 	}
 
-	/** promtool reads plain rule files: the PrometheusRule's spec.groups, written to target/monitoring. */
+	/**
+	 * promtool reads plain rule files: the PrometheusRule's spec.groups, written to
+	 * target/monitoring.
+	 */
 	@SuppressWarnings("unchecked")
 	private static Path extractRuleGroups() throws IOException {
 		Map<String, Object> resource = new Yaml().load(Files.readString(ASSETS.resolve("prometheusrule.yaml")));

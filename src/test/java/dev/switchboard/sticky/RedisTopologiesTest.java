@@ -20,10 +20,11 @@ import dev.switchboard.support.TestBackend;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Redis Sentinel and Redis Cluster through Spring Boot's standard {@code spring.data.redis.*} properties,
- * with real redis-server processes (the binary embedded-redis ships): a master watched by a Sentinel,
- * and a Cluster of three shards. Sessions are recorded where the topology keeps them, found again by
- * reconnects, and nothing degrades to rendezvous hashing.
+ * Redis Sentinel and Redis Cluster through Spring Boot's standard
+ * {@code spring.data.redis.*} properties, with real redis-server processes (the binary
+ * embedded-redis ships): a master watched by a Sentinel, and a Cluster of three shards.
+ * Sessions are recorded where the topology keeps them, found again by reconnects, and
+ * nothing degrades to rendezvous hashing.
  */
 class RedisTopologiesTest {
 
@@ -56,7 +57,8 @@ class RedisTopologiesTest {
 				StatefulRedisConnection<String, String> redis = direct.connect()) {
 			for (int session = 0; session < 3; session++) {
 				Map.Entry<String, String> recorded = stickyOverReconnects(gateway);
-				assertThat(redis.sync().get(recorded.getKey())).as("recorded on the master").isEqualTo(recorded.getValue());
+				assertThat(redis.sync().get(recorded.getKey())).as("recorded on the master")
+					.isEqualTo(recorded.getValue());
 			}
 			assertThat(gateway.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED)).isEqualTo(0);
 		}
@@ -80,13 +82,16 @@ class RedisTopologiesTest {
 		List<String> nodes = new ArrayList<>();
 		cluster.serverPorts().forEach((port) -> nodes.add("127.0.0.1:" + port));
 		RedisClusterClient direct = RedisClusterClient.create("redis://" + nodes.get(0));
-		try (StickyGateway gateway = new StickyGateway(args("--spring.data.redis.cluster.nodes=" + String.join(",", nodes)));
+		try (StickyGateway gateway = new StickyGateway(
+				args("--spring.data.redis.cluster.nodes=" + String.join(",", nodes)));
 				StatefulRedisClusterConnection<String, String> redis = direct.connect()) {
 			List<String> shards = new ArrayList<>();
 			for (int session = 0; session < 12; session++) {
 				Map.Entry<String, String> recorded = stickyOverReconnects(gateway);
-				assertThat(redis.sync().get(recorded.getKey())).as("recorded in the cluster").isEqualTo(recorded.getValue());
-				shards.add(redis.getPartitions().getPartitionBySlot(redis.sync().clusterKeyslot(recorded.getKey()).intValue())
+				assertThat(redis.sync().get(recorded.getKey())).as("recorded in the cluster")
+					.isEqualTo(recorded.getValue());
+				shards.add(redis.getPartitions()
+					.getPartitionBySlot(redis.sync().clusterKeyslot(recorded.getKey()).intValue())
 					.getNodeId());
 			}
 			assertThat(shards.stream().distinct().count()).as("sessions on more than one shard").isGreaterThan(1);
@@ -98,7 +103,10 @@ class RedisTopologiesTest {
 		}
 	}
 
-	/** A new session, then 5 reconnects that must land on its instance: the key and the instance recorded. */
+	/**
+	 * A new session, then 5 reconnects that must land on its instance: the key and the
+	 * instance recorded.
+	 */
 	private static Map.Entry<String, String> stickyOverReconnects(StickyGateway gateway) throws Exception {
 		StickyGateway.Answer first = gateway.ws("/chat/ws/whoami", null);
 		String cookie = first.cookie(COOKIE);
@@ -108,14 +116,16 @@ class RedisTopologiesTest {
 			assertThat(gateway.ws("/chat/ws/whoami", cookie).body()).as("reconnect " + i).isEqualTo(first.body());
 		}
 		assertThat(gateway.meter(SwitchboardMeters.STICKY_DECISIONS, "route", "chat", "decision", "hit"))
-			.as("every reconnect found its session in Redis").isEqualTo(hits + 5);
+			.as("every reconnect found its session in Redis")
+			.isEqualTo(hits + 5);
 		String id = cookie.substring(COOKIE.length() + 1, COOKIE.length() + 1 + 22);
 		TestBackend pinned = backends.stream().filter((b) -> b.name.equals(first.body())).findFirst().orElseThrow();
 		return Map.entry("switchboard:sticky:chat:s:" + id, "127.0.0.1:" + pinned.port());
 	}
 
 	private static List<String> args(String... topology) {
-		List<String> args = new ArrayList<>(List.of("--server.port=0", "--switchboard.sticky.secret=" + StickyGateway.SECRET));
+		List<String> args = new ArrayList<>(
+				List.of("--server.port=0", "--switchboard.sticky.secret=" + StickyGateway.SECRET));
 		args.addAll(List.of(topology));
 		args.addAll(StickyGateway.instances("chat", backends.stream().mapToInt(TestBackend::port).toArray()));
 		args.addAll(StickyGateway.stickyRoute(0, "chat", "chat", "/chat", Map.of()));

@@ -8,7 +8,10 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
-/** Session ids are random and signed; anything not signed with the key is refused without Redis. */
+/**
+ * Session ids are random and signed; anything not signed with the key is refused without
+ * Redis.
+ */
 class SessionCookiesTest {
 
 	private final SessionCookies cookies = new SessionCookies(StickyGateway.SECRET);

@@ -18,10 +18,11 @@ import dev.switchboard.support.NodeApps;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Real SockJS (the sockjs Node server, three of them, and the sockjs-client in a real headless Chromium)
- * through a sticky route, forced onto HTTP long-polling: the SockJS session lives on one server, so every
- * poll and send must reach it. The browser keeps the gateway's session cookie, set on the page's own
- * response, so nothing needs to be learned. A control route without stickiness shows the session breaking.
+ * Real SockJS (the sockjs Node server, three of them, and the sockjs-client in a real
+ * headless Chromium) through a sticky route, forced onto HTTP long-polling: the SockJS
+ * session lives on one server, so every poll and send must reach it. The browser keeps
+ * the gateway's session cookie, set on the page's own response, so nothing needs to be
+ * learned. A control route without stickiness shows the session breaking.
  */
 class SockJsBrowserTest {
 
@@ -51,7 +52,8 @@ class SockJsBrowserTest {
 
 	@AfterAll
 	static void stop() {
-		StickyGateway.closeAll(browser == null ? null : browser::quit, node, gateway, (redis == null) ? null : redis::stop);
+		StickyGateway.closeAll(browser == null ? null : browser::quit, node, gateway,
+				(redis == null) ? null : redis::stop);
 	}
 
 	@Test
@@ -79,8 +81,9 @@ class SockJsBrowserTest {
 	/** Loads the page and returns "STATUS LOG" once the page has finished. */
 	private static String open(String path) {
 		browser.get("http://127.0.0.1:" + gateway.port + path);
-		new WebDriverWait(browser, Duration.ofSeconds(30)).withMessage(() -> "page never finished: "
-				+ browser.findElement(By.id("status")).getText() + " " + browser.findElement(By.id("log")).getText())
+		new WebDriverWait(browser, Duration.ofSeconds(30))
+			.withMessage(() -> "page never finished: " + browser.findElement(By.id("status")).getText() + " "
+					+ browser.findElement(By.id("log")).getText())
 			.until((driver) -> !"loading".equals(driver.findElement(By.id("status")).getText()));
 		return browser.findElement(By.id("status")).getText() + " " + browser.findElement(By.id("log")).getText();
 	}

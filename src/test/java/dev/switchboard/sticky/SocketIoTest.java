@@ -16,11 +16,12 @@ import dev.switchboard.support.NodeApps;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Real Socket.IO (Node.js server and client, installed from npm into target/socketio) through a sticky
- * route over three Socket.IO servers. Engine.IO's long-polling needs every request of a session on one
- * server; the Node client ignores cookies, so the route learns the {@code io} cookie the server sets
- * and routes by the {@code sid} query parameter. A control route without stickiness shows the client
- * failing. Skipped, saying why, where node or npm is missing ({@link NodeApps}).
+ * Real Socket.IO (Node.js server and client, installed from npm into target/socketio)
+ * through a sticky route over three Socket.IO servers. Engine.IO's long-polling needs
+ * every request of a session on one server; the Node client ignores cookies, so the route
+ * learns the {@code io} cookie the server sets and routes by the {@code sid} query
+ * parameter. A control route without stickiness shows the client failing. Skipped, saying
+ * why, where node or npm is missing ({@link NodeApps}).
  */
 class SocketIoTest {
 
@@ -39,8 +40,7 @@ class SocketIoTest {
 		args.addAll(StickyGateway.instances("sio", ports));
 		String route = "--spring.cloud.gateway.server.webflux.routes";
 		args.addAll(List.of(route + "[0].id=socketio", route + "[0].uri=lb://sio",
-				route + "[0].predicates[0]=Path=/socket.io/**",
-				route + "[0].metadata.switchboard.sticky.enabled=true",
+				route + "[0].predicates[0]=Path=/socket.io/**", route + "[0].metadata.switchboard.sticky.enabled=true",
 				route + "[0].metadata.switchboard.sticky.learn-cookie=io",
 				route + "[0].metadata.switchboard.sticky.learn-query-param=sid"));
 		args.addAll(List.of(route + "[1].id=unsticky", route + "[1].uri=lb://sio",

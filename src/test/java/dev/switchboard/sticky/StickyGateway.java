@@ -21,8 +21,9 @@ import dev.switchboard.support.PrivateLoops;
 import dev.switchboard.support.WsClient;
 
 /**
- * One whole gateway application for tests that need several sharing one Redis, started like a
- * deployment, from command-line properties only. Each gets event loops of its own (see ShutdownTest).
+ * One whole gateway application for tests that need several sharing one Redis, started
+ * like a deployment, from command-line properties only. Each gets event loops of its own
+ * (see ShutdownTest).
  */
 final class StickyGateway implements AutoCloseable {
 
@@ -42,13 +43,19 @@ final class StickyGateway implements AutoCloseable {
 		this.managementPort = this.context.getEnvironment().getRequiredProperty("local.management.port", Integer.class);
 	}
 
-	/** The properties every test gateway needs: a random port, the Redis on {@code redisPort}, the signing key. */
+	/**
+	 * The properties every test gateway needs: a random port, the Redis on
+	 * {@code redisPort}, the signing key.
+	 */
 	static List<String> baseArgs(int redisPort) {
 		return new ArrayList<>(List.of("--server.port=0", "--spring.data.redis.host=127.0.0.1",
 				"--spring.data.redis.port=" + redisPort, "--switchboard.sticky.secret=" + SECRET));
 	}
 
-	/** A real Redis server process (the binary embedded-redis ships) on 127.0.0.1:{@code port}, not yet started. */
+	/**
+	 * A real Redis server process (the binary embedded-redis ships) on
+	 * 127.0.0.1:{@code port}, not yet started.
+	 */
 	static RedisServer redis(int port) throws IOException {
 		return RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("save \"\"").build();
 	}
@@ -119,7 +126,10 @@ final class StickyGateway implements AutoCloseable {
 			.block(WsClient.TIMEOUT);
 	}
 
-	/** A WebSocket session to a {@code /ws/whoami} path: the backend's name is its first message. */
+	/**
+	 * A WebSocket session to a {@code /ws/whoami} path: the backend's name is its first
+	 * message.
+	 */
 	Answer ws(String path, String cookie) throws InterruptedException {
 		try (WsClient client = connect(path, cookie)) {
 			return new Answer(101, client.nextText(), client.handshakeHeaders().getAll("Set-Cookie"));
@@ -162,7 +172,10 @@ final class StickyGateway implements AutoCloseable {
 		}
 	}
 
-	/** An answer: status, body (the backend's name for whoami paths) and the Set-Cookie headers. */
+	/**
+	 * An answer: status, body (the backend's name for whoami paths) and the Set-Cookie
+	 * headers.
+	 */
 	record Answer(int status, String body, List<String> setCookies) {
 
 		/** {@code name=value} of the cookie set with this name, or null. */
@@ -188,8 +201,9 @@ final class StickyGateway implements AutoCloseable {
 	}
 
 	/**
-	 * Deliberately not a {@code @Configuration}: this is no test class, so component scanning of
-	 * {@code dev.switchboard} would pick it up in every other test's context. Registered as a source only.
+	 * Deliberately not a {@code @Configuration}: this is no test class, so component
+	 * scanning of {@code dev.switchboard} would pick it up in every other test's context.
+	 * Registered as a source only.
 	 */
 
 }

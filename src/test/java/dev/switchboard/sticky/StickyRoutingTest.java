@@ -27,15 +27,31 @@ import dev.switchboard.tunnel.TunnelRegistry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Sticky routing end to end: a real Redis server (embedded-redis starts the redis-server binary it
- * ships), real backends telling who they are, and two whole gateway applications sharing that Redis.
+ * Sticky routing end to end: a real Redis server (embedded-redis starts the redis-server
+ * binary it ships), real backends telling who they are, and two whole gateway
+ * applications sharing that Redis.
  *
  * <table>
- * <tr><td>/chat/**</td><td>lb://chat: backends a, b, c; cookie sessions</td></tr>
- * <tr><td>/pair/**</td><td>lb://pair: backends d, e; one of them is killed</td></tr>
- * <tr><td>/drain/**</td><td>lb://drainable: backends f, g; one is drained</td></tr>
- * <tr><td>/dns/**</td><td>lb://resolved: the A records of localhost, port of backend a</td></tr>
- * <tr><td>/learn/**</td><td>lb://chat, learning cookie {@code io}, presented as {@code ?sid=}</td></tr>
+ * <tr>
+ * <td>/chat/**</td>
+ * <td>lb://chat: backends a, b, c; cookie sessions</td>
+ * </tr>
+ * <tr>
+ * <td>/pair/**</td>
+ * <td>lb://pair: backends d, e; one of them is killed</td>
+ * </tr>
+ * <tr>
+ * <td>/drain/**</td>
+ * <td>lb://drainable: backends f, g; one is drained</td>
+ * </tr>
+ * <tr>
+ * <td>/dns/**</td>
+ * <td>lb://resolved: the A records of localhost, port of backend a</td>
+ * </tr>
+ * <tr>
+ * <td>/learn/**</td>
+ * <td>lb://chat, learning cookie {@code io}, presented as {@code ?sid=}</td>
+ * </tr>
  * </table>
  */
 class StickyRoutingTest {
@@ -67,7 +83,8 @@ class StickyRoutingTest {
 		redis.start();
 		List<String> args = StickyGateway.baseArgs(redisPort);
 		args.add("--switchboard.balancer.ejection-period=30s");
-		// Instance lists are cached for 35 s by default; 1 s lets a test see an instance leave discovery.
+		// Instance lists are cached for 35 s by default; 1 s lets a test see an instance
+		// leave discovery.
 		args.add("--spring.cloud.loadbalancer.cache.ttl=1s");
 		args.addAll(StickyGateway.instances("chat", ports(chat)));
 		args.addAll(StickyGateway.instances("pair", ports(pair)));
@@ -82,7 +99,8 @@ class StickyRoutingTest {
 		args.addAll(StickyGateway.stickyRoute(5, "movable", "movable", "/movable", Map.of()));
 		args.add("--switchboard.discovery.dns.services.resolved=localhost:" + chat.get(0).port());
 		one = new StickyGateway(args);
-		// The second replica sits behind a proxy it trusts (loopback): it believes X-Forwarded-Proto.
+		// The second replica sits behind a proxy it trusts (loopback): it believes
+		// X-Forwarded-Proto.
 		List<String> behindProxy = new ArrayList<>(args);
 		behindProxy.add("--switchboard.forwarded.trusted-proxies=127.0.0.0/8");
 		two = new StickyGateway(behindProxy);
@@ -104,7 +122,9 @@ class StickyRoutingTest {
 			StickyGateway.Answer first = one.ws("/chat/ws/whoami", null);
 			String cookie = first.cookie(COOKIE);
 			assertThat(cookie).isNotNull();
-			assertThat(first.setCookie(COOKIE)).contains("HttpOnly").contains("Path=/").contains("SameSite=Lax")
+			assertThat(first.setCookie(COOKIE)).contains("HttpOnly")
+				.contains("Path=/")
+				.contains("SameSite=Lax")
 				.doesNotContain("Secure");
 			for (int i = 0; i < 20; i++) {
 				StickyGateway.Answer again = one.ws("/chat/ws/whoami", cookie);
@@ -113,12 +133,17 @@ class StickyRoutingTest {
 			}
 		}
 		MeterRegistry registry = one.bean(MeterRegistry.class);
-		assertThat(registry.get(SwitchboardMeters.STICKY_REDIS_LATENCY).tag("operation", "get").timer().count()).isGreaterThanOrEqualTo(60);
-		assertThat(registry.get(SwitchboardMeters.STICKY_REDIS_LATENCY).tag("operation", "set").timer().count()).isGreaterThanOrEqualTo(3);
-		assertThat(one.meter(SwitchboardMeters.STICKY_DECISIONS, "route", "chat", "decision", "hit")).isGreaterThanOrEqualTo(60);
+		assertThat(registry.get(SwitchboardMeters.STICKY_REDIS_LATENCY).tag("operation", "get").timer().count())
+			.isGreaterThanOrEqualTo(60);
+		assertThat(registry.get(SwitchboardMeters.STICKY_REDIS_LATENCY).tag("operation", "set").timer().count())
+			.isGreaterThanOrEqualTo(3);
+		assertThat(one.meter(SwitchboardMeters.STICKY_DECISIONS, "route", "chat", "decision", "hit"))
+			.isGreaterThanOrEqualTo(60);
 		assertThat(one.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED)).isEqualTo(0);
-		assertThat(one.meter(SwitchboardMeters.BACKEND_INSTANCES, "backend_service", "chat", "state", "healthy")).isEqualTo(3);
-		assertThat(one.meter(SwitchboardMeters.BACKEND_INSTANCES, "backend_service", "chat", "state", "draining")).isEqualTo(0);
+		assertThat(one.meter(SwitchboardMeters.BACKEND_INSTANCES, "backend_service", "chat", "state", "healthy"))
+			.isEqualTo(3);
+		assertThat(one.meter(SwitchboardMeters.BACKEND_INSTANCES, "backend_service", "chat", "state", "draining"))
+			.isEqualTo(0);
 	}
 
 	@Test
@@ -206,10 +231,12 @@ class StickyRoutingTest {
 		StickyGateway.Answer first = one.get("/chat/whoami", null);
 		String cookie = first.cookie(COOKIE);
 		String value = cookie.substring(COOKIE.length() + 1);
-		String tampered = COOKIE + "=" + value.substring(0, 5) + (value.charAt(5) == 'A' ? 'B' : 'A') + value.substring(6);
+		String tampered = COOKIE + "=" + value.substring(0, 5) + (value.charAt(5) == 'A' ? 'B' : 'A')
+				+ value.substring(6);
 		String forged = COOKIE + "=" + value.substring(0, 23) + "AAAAAAAAAAAAAAAAAAAAAA";
 		String garbage = COOKIE + "=127.0.0.1:" + chat.get(0).port();
-		double rejectedBefore = one.meter(SwitchboardMeters.STICKY_DECISIONS, "route", "chat", "decision", "rejected_cookie");
+		double rejectedBefore = one.meter(SwitchboardMeters.STICKY_DECISIONS, "route", "chat", "decision",
+				"rejected_cookie");
 		for (String bad : List.of(tampered, forged, garbage)) {
 			StickyGateway.Answer answer = one.get("/chat/whoami", bad);
 			assertThat(answer.status()).isEqualTo(200);
@@ -225,7 +252,8 @@ class StickyRoutingTest {
 		String cookie = first.cookie(COOKIE);
 		TestBackend pinned = pair.stream().filter((b) -> b.name.equals(first.body())).findFirst().orElseThrow();
 		TestBackend other = pair.stream().filter((b) -> b != pinned).findFirst().orElseThrow();
-		// A second session on the same instance, for plain HTTP through the gateway that never saw it fail.
+		// A second session on the same instance, for plain HTTP through the gateway that
+		// never saw it fail.
 		String httpCookie = null;
 		for (int i = 0; i < 4 && httpCookie == null; i++) {
 			StickyGateway.Answer answer = two.get("/pair/whoami", null);
@@ -243,8 +271,10 @@ class StickyRoutingTest {
 		long reassignMillis = (System.nanoTime() - start) / 1_000_000;
 		assertThat(moved.body()).isEqualTo(other.name);
 		assertThat(moved.setCookie(COOKIE)).as("the cookie is sent again with the reassignment").isNotNull();
-		assertThat(one.meter(SwitchboardMeters.STICKY_DECISIONS, "route", "pair", "decision", "reassigned")).isGreaterThanOrEqualTo(1);
-		// The other gateway never saw the instance fail: Redis tells it where the session went.
+		assertThat(one.meter(SwitchboardMeters.STICKY_DECISIONS, "route", "pair", "decision", "reassigned"))
+			.isGreaterThanOrEqualTo(1);
+		// The other gateway never saw the instance fail: Redis tells it where the session
+		// went.
 		for (int i = 0; i < 5; i++) {
 			assertThat(two.get("/pair/whoami", cookie).body()).isEqualTo(other.name);
 			assertThat(two.ws("/pair/ws/whoami", cookie).body()).isEqualTo(other.name);
@@ -253,9 +283,10 @@ class StickyRoutingTest {
 	}
 
 	/**
-	 * An instance that leaves discovery (a pod scaled away; here removed from the simple discovery list
-	 * while it still runs) loses its sessions to a remaining one: reassigned, cookie re-sent, Redis
-	 * updated so the other gateway, which still lists the instance, follows.
+	 * An instance that leaves discovery (a pod scaled away; here removed from the simple
+	 * discovery list while it still runs) loses its sessions to a remaining one:
+	 * reassigned, cookie re-sent, Redis updated so the other gateway, which still lists
+	 * the instance, follows.
 	 */
 	@Test
 	void anInstanceGoneFromDiscoveryLosesItsSessions() throws Exception {
@@ -274,10 +305,13 @@ class StickyRoutingTest {
 		assertThat(reassigned.get().setCookie(COOKIE)).as("the cookie is sent again with the reassignment").isNotNull();
 		StickyGateway.Answer moved = one.ws("/movable/ws/whoami", cookie);
 		assertThat(moved.body()).isEqualTo(other.name);
-		assertThat(one.meter(SwitchboardMeters.STICKY_DECISIONS, "route", "movable", "decision", "reassigned")).isGreaterThanOrEqualTo(1);
-		assertThat(two.ws("/movable/ws/whoami", cookie).body()).as("the other gateway follows Redis").isEqualTo(other.name);
+		assertThat(one.meter(SwitchboardMeters.STICKY_DECISIONS, "route", "movable", "decision", "reassigned"))
+			.isGreaterThanOrEqualTo(1);
+		assertThat(two.ws("/movable/ws/whoami", cookie).body()).as("the other gateway follows Redis")
+			.isEqualTo(other.name);
 		assertThat(one.meter(SwitchboardMeters.BACKEND_INSTANCES, "backend_service", "movable", "state", "ejected"))
-			.as("the instance never failed, so it was not ejected").isEqualTo(0);
+			.as("the instance never failed, so it was not ejected")
+			.isEqualTo(0);
 	}
 
 	@Test
@@ -323,7 +357,8 @@ class StickyRoutingTest {
 			assertThat(handshakes).isEqualTo(24);
 			assertThat(one.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED)).isEqualTo(1);
 			assertThat(two.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED)).isEqualTo(1);
-			assertThat(one.meter(SwitchboardMeters.STICKY_DECISIONS, "route", "chat", "decision", "fallback")).isGreaterThan(0);
+			assertThat(one.meter(SwitchboardMeters.STICKY_DECISIONS, "route", "chat", "decision", "fallback"))
+				.isGreaterThan(0);
 			assertThat(one.meter(SwitchboardMeters.STICKY_REDIS_ERRORS, "operation", "get")).isGreaterThan(0);
 			StickyGateway.Answer readiness = one.get("/actuator/health/readiness", null);
 			assertThat(readiness.status()).isEqualTo(200);
@@ -335,7 +370,8 @@ class StickyRoutingTest {
 		}
 		long back = System.nanoTime();
 		StickyGateway.await("both gateways use Redis again", LIMIT,
-				() -> one.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED) == 0 && two.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED) == 0);
+				() -> one.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED) == 0
+						&& two.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED) == 0);
 		System.out.println("Back on Redis after restart within " + (System.nanoTime() - back) / 1_000_000 + " ms");
 		String cookie = cookies.get(0);
 		String where = one.get("/chat/whoami", cookie).body();
@@ -344,12 +380,14 @@ class StickyRoutingTest {
 		String id = cookie.substring(COOKIE.length() + 1, COOKIE.length() + 1 + 22);
 		assertThat(template.opsForValue().get("switchboard:sticky:chat:s:" + id).block(WsClient.TIMEOUT))
 			.as("the session is recorded in Redis again")
-			.isEqualTo("127.0.0.1:" + chat.stream().filter((b) -> b.name.equals(where)).findFirst().orElseThrow().port());
+			.isEqualTo(
+					"127.0.0.1:" + chat.stream().filter((b) -> b.name.equals(where)).findFirst().orElseThrow().port());
 	}
 
 	/**
-	 * A Redis that is up but does not answer (CLIENT PAUSE: what a stalled or overloaded Redis looks like)
-	 * costs a request at most {@code redis.timeout} (500 ms), never the pause, and routing comes back.
+	 * A Redis that is up but does not answer (CLIENT PAUSE: what a stalled or overloaded
+	 * Redis looks like) costs a request at most {@code redis.timeout} (500 ms), never the
+	 * pause, and routing comes back.
 	 */
 	@Test
 	void aRedisThatStopsAnsweringDelaysARequestByTheTimeoutOnly() throws Exception {
@@ -365,11 +403,15 @@ class StickyRoutingTest {
 		assertThat(one.meter(SwitchboardMeters.STICKY_REDIS_ERRORS, "operation", "get")).isGreaterThan(errorsBefore);
 		assertThat(one.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED)).isEqualTo(1);
 		System.out.println("Handshake while Redis was paused: " + millis + " ms");
-		StickyGateway.await("back on Redis after the pause", LIMIT, () -> one.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED) == 0);
+		StickyGateway.await("back on Redis after the pause", LIMIT,
+				() -> one.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED) == 0);
 		assertThat(one.get("/chat/whoami", cookie).body()).isEqualTo(where);
 	}
 
-	/** CLIENT PAUSE over a plain socket: Redis holds every client's commands for {@code pause}. */
+	/**
+	 * CLIENT PAUSE over a plain socket: Redis holds every client's commands for
+	 * {@code pause}.
+	 */
 	static void pauseRedis(Duration pause) throws IOException {
 		try (java.net.Socket socket = new java.net.Socket("127.0.0.1", redisPort)) {
 			socket.setSoTimeout(5000);
@@ -405,13 +447,15 @@ class StickyRoutingTest {
 			String instance = "127.0.0.1:" + drained.port();
 			StickyGateway.Answer listed = one.get("/actuator/backends", null);
 			assertThat(listed.status()).isEqualTo(200);
-			assertThat(listed.body()).contains("\"route\":\"drain\"").contains("\"instance\":\"" + instance + "\"")
+			assertThat(listed.body()).contains("\"route\":\"drain\"")
+				.contains("\"instance\":\"" + instance + "\"")
 				.contains("\"openTunnels\":2");
 			StickyGateway.Answer drain = post(one, "/actuator/backends",
 					"{\"instance\":\"" + instance + "\",\"draining\":true,\"graceSeconds\":1}");
 			assertThat(drain.status()).isEqualTo(200);
 			for (int i = 0; i < 4; i++) {
-				// New sessions avoid it at once; the open tunnels stay for the grace period.
+				// New sessions avoid it at once; the open tunnels stay for the grace
+				// period.
 				assertThat(one.get("/drain/whoami", null).body()).isEqualTo(kept.name);
 			}
 			// The other gateway follows through Redis within drain-sync-interval (1s).

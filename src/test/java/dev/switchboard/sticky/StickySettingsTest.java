@@ -21,8 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * Per-route sticky settings: bound over the global values, checked, and kept apart from the tunnel's
- * settings, which share the {@code metadata.switchboard} subtree.
+ * Per-route sticky settings: bound over the global values, checked, and kept apart from
+ * the tunnel's settings, which share the {@code metadata.switchboard} subtree.
  */
 class StickySettingsTest {
 
@@ -38,9 +38,9 @@ class StickySettingsTest {
 
 	@Test
 	void aRouteOverridesTheGlobalValues() {
-		StickySettings settings = this.sticky.resolve("chat", Map.of("switchboard",
-				Map.of("sticky", Map.of("enabled", "true", "cookie-name", "CHAT", "cookie-max-age", "2h", "same-site",
-						"strict", "learn-cookie", "io", "learn-query-param", "sid"))));
+		StickySettings settings = this.sticky
+			.resolve("chat", Map.of("switchboard", Map.of("sticky", Map.of("enabled", "true", "cookie-name", "CHAT",
+					"cookie-max-age", "2h", "same-site", "strict", "learn-cookie", "io", "learn-query-param", "sid"))));
 		assertThat(settings.enabled()).isTrue();
 		assertThat(settings.cookieName()).isEqualTo("CHAT");
 		assertThat(settings.cookieMaxAge()).isEqualTo(Duration.ofHours(2));
@@ -103,8 +103,9 @@ class StickySettingsTest {
 	}
 
 	/**
-	 * Binding is far too slow for the hot path (it was 14% of a sticky handshake's CPU when the cache
-	 * missed every time): one route instance is bound once, and a refreshed route is bound again.
+	 * Binding is far too slow for the hot path (it was 14% of a sticky handshake's CPU
+	 * when the cache missed every time): one route instance is bound once, and a
+	 * refreshed route is bound again.
 	 */
 	@Test
 	void eachRouteInstanceIsBoundOnce() {
@@ -127,7 +128,12 @@ class StickySettingsTest {
 	}
 
 	private static Route route(String id, Map<String, Object> metadata) {
-		return Route.async().id(id).uri(URI.create("lb://chat")).predicate((exchange) -> true).metadata(metadata).build();
+		return Route.async()
+			.id(id)
+			.uri(URI.create("lb://chat"))
+			.predicate((exchange) -> true)
+			.metadata(metadata)
+			.build();
 	}
 
 }

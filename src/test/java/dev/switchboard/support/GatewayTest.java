@@ -9,19 +9,42 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * Base of the end-to-end tests: the real gateway on a random port, routed to a real backend and to
- * ports that misbehave. Test classes extending it share one application context.
+ * Base of the end-to-end tests: the real gateway on a random port, routed to a real
+ * backend and to ports that misbehave. Test classes extending it share one application
+ * context.
  *
  * <table>
- * <tr><td>/ws/**, /reject/**, /http/**, /switch</td><td>the test backend, over an {@code http://} URI,
- * adding response header {@code X-Served-By: switchboard}</td></tr>
- * <tr><td>/spelled/**</td><td>the backend, forwarding {@code Upgrade: WebSocket} / {@code Connection: Upgrade}</td></tr>
- * <tr><td>/small/**</td><td>the backend with a 1 KiB message limit</td></tr>
- * <tr><td>/refused/**</td><td>a port nobody listens on</td></tr>
- * <tr><td>/silent/**</td><td>a port that accepts TCP and never answers (handshake timeout 500 ms)</td></tr>
- * <tr><td>/blackhole/**</td><td>a port that never answers SYN (connect timeout 500 ms)</td></tr>
- * <tr><td>/portless-ws/**, /portless-https/**</td><td>{@code ws://127.0.0.1} and {@code https://127.0.0.1}: URIs
- * without a port (80 and 443, where nothing listens in tests)</td></tr>
+ * <tr>
+ * <td>/ws/**, /reject/**, /http/**, /switch</td>
+ * <td>the test backend, over an {@code http://} URI, adding response header
+ * {@code X-Served-By: switchboard}</td>
+ * </tr>
+ * <tr>
+ * <td>/spelled/**</td>
+ * <td>the backend, forwarding {@code Upgrade: WebSocket} /
+ * {@code Connection: Upgrade}</td>
+ * </tr>
+ * <tr>
+ * <td>/small/**</td>
+ * <td>the backend with a 1 KiB message limit</td>
+ * </tr>
+ * <tr>
+ * <td>/refused/**</td>
+ * <td>a port nobody listens on</td>
+ * </tr>
+ * <tr>
+ * <td>/silent/**</td>
+ * <td>a port that accepts TCP and never answers (handshake timeout 500 ms)</td>
+ * </tr>
+ * <tr>
+ * <td>/blackhole/**</td>
+ * <td>a port that never answers SYN (connect timeout 500 ms)</td>
+ * </tr>
+ * <tr>
+ * <td>/portless-ws/**, /portless-https/**</td>
+ * <td>{@code ws://127.0.0.1} and {@code https://127.0.0.1}: URIs without a port (80 and
+ * 443, where nothing listens in tests)</td>
+ * </tr>
  * </table>
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -53,7 +76,8 @@ public abstract class GatewayTest {
 	static void routes(DynamicPropertyRegistry registry) {
 		String base = "http://127.0.0.1:" + backend.port();
 		Routes routes = new Routes(registry);
-		routes.add("echo", base, "Path=/ws/**,/reject/**,/http/**,/switch").filter("AddResponseHeader=X-Served-By, switchboard");
+		routes.add("echo", base, "Path=/ws/**,/reject/**,/http/**,/switch")
+			.filter("AddResponseHeader=X-Served-By, switchboard");
 		routes.add("spelled", "ws://127.0.0.1:" + backend.port(), "Path=/spelled/**")
 			.filter("StripPrefix=1")
 			.metadata("switchboard.upgrade-header-value", "WebSocket")

@@ -7,10 +7,9 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 
-
 /**
- * Debian's chromium driven through its chromedriver (.ci/run installs both; no browser download).
- * Tests using it are skipped, saying so, where they are missing.
+ * Debian's chromium driven through its chromedriver (.ci/run installs both; no browser
+ * download). Tests using it are skipped, saying so, where they are missing.
  */
 public final class HeadlessChromium {
 

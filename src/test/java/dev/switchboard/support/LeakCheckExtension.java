@@ -10,10 +10,11 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Fails a test class when Netty reported a leaked buffer while it ran. Leaks are found when leaked
- * buffers are garbage-collected and a later allocation polls the detector, so this collects garbage
- * and allocates a few buffers before looking. Registered for every test class through JUnit's
- * extension auto-detection (src/test/resources/META-INF/services).
+ * Fails a test class when Netty reported a leaked buffer while it ran. Leaks are found
+ * when leaked buffers are garbage-collected and a later allocation polls the detector, so
+ * this collects garbage and allocates a few buffers before looking. Registered for every
+ * test class through JUnit's extension auto-detection
+ * (src/test/resources/META-INF/services).
  */
 public class LeakCheckExtension implements AfterAllCallback {
 
@@ -21,7 +22,8 @@ public class LeakCheckExtension implements AfterAllCallback {
 	public void afterAll(ExtensionContext context) throws InterruptedException {
 		for (int round = 0; round < 3; round++) {
 			System.gc();
-			Thread.sleep(50); // lets the reference queue fill; a bounded, fixed number of rounds
+			Thread.sleep(50); // lets the reference queue fill; a bounded, fixed number of
+								// rounds
 			List<ByteBuf> probes = new ArrayList<>();
 			for (int i = 0; i < 16; i++) {
 				probes.add(PooledByteBufAllocator.DEFAULT.buffer(16));
@@ -32,8 +34,8 @@ public class LeakCheckExtension implements AfterAllCallback {
 		if (!LeakRecordingDetector.LEAKS.isEmpty()) {
 			List<String> leaks = new ArrayList<>(LeakRecordingDetector.LEAKS);
 			LeakRecordingDetector.LEAKS.clear();
-			throw new AssertionError(leaks.size() + " Netty buffer leak(s) reported during "
-					+ context.getDisplayName() + ":\n" + String.join("\n\n", leaks));
+			throw new AssertionError(leaks.size() + " Netty buffer leak(s) reported during " + context.getDisplayName()
+					+ ":\n" + String.join("\n\n", leaks));
 		}
 	}
 

@@ -6,8 +6,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import io.netty.util.ResourceLeakDetector;
 
 /**
- * Netty's leak detector, made to remember what it reports so tests can fail on it. Installed for the
- * whole test run with {@code -Dio.netty.customResourceLeakDetector} (see pom.xml) at paranoid level.
+ * Netty's leak detector, made to remember what it reports so tests can fail on it.
+ * Installed for the whole test run with {@code -Dio.netty.customResourceLeakDetector}
+ * (see pom.xml) at paranoid level.
  */
 public class LeakRecordingDetector<T> extends ResourceLeakDetector<T> {
 

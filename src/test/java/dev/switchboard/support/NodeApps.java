@@ -16,9 +16,10 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Real Node.js programs for tests (Socket.IO, SockJS): copies a folder of src/test/resources into
- * target/, installs its package.json from npm once, and starts servers that print "listening PORT".
- * Tests using it are skipped, saying why, where node or npm is missing.
+ * Real Node.js programs for tests (Socket.IO, SockJS): copies a folder of
+ * src/test/resources into target/, installs its package.json from npm once, and starts
+ * servers that print "listening PORT". Tests using it are skipped, saying why, where node
+ * or npm is missing.
  */
 public final class NodeApps implements AutoCloseable {
 
@@ -27,9 +28,11 @@ public final class NodeApps implements AutoCloseable {
 	private final List<Process> processes = new ArrayList<>();
 
 	/**
-	 * @param resources folder under src/test/resources holding package.json and the scripts
+	 * @param resources folder under src/test/resources holding package.json and the
+	 * scripts
 	 * @param files the files to copy
-	 * @param installed a module whose presence in node_modules means npm install already ran
+	 * @param installed a module whose presence in node_modules means npm install already
+	 * ran
 	 */
 	public NodeApps(String resources, List<String> files, String installed) throws IOException {
 		RequiredTool.require(run(List.of("node", "--version"), Path.of("."), 10) == 0,
@@ -50,7 +53,10 @@ public final class NodeApps implements AutoCloseable {
 		return this.dir;
 	}
 
-	/** Starts {@code node script args...} and returns the port it printed as "listening PORT". */
+	/**
+	 * Starts {@code node script args...} and returns the port it printed as "listening
+	 * PORT".
+	 */
 	public int startServer(String script, String... args) throws Exception {
 		List<String> command = new ArrayList<>(List.of("node", script));
 		command.addAll(List.of(args));

@@ -32,7 +32,8 @@ public final class PrometheusScrape {
 			}
 			int brace = line.indexOf('{');
 			int space = line.lastIndexOf(' ');
-			String name = (brace > 0 && brace < space) ? line.substring(0, brace) : line.substring(0, line.indexOf(' '));
+			String name = (brace > 0 && brace < space) ? line.substring(0, brace)
+					: line.substring(0, line.indexOf(' '));
 			Map<String, String> labels = new LinkedHashMap<>();
 			if (brace > 0 && brace < space) {
 				String body = line.substring(brace + 1, line.lastIndexOf('}'));
@@ -48,7 +49,10 @@ public final class PrometheusScrape {
 		return new PrometheusScrape(samples);
 	}
 
-	/** The sum of every sample with this name whose labels include all of {@code labels} ("k=v" pairs). */
+	/**
+	 * The sum of every sample with this name whose labels include all of {@code labels}
+	 * ("k=v" pairs).
+	 */
 	public double value(String name, String... labels) {
 		double sum = 0;
 		for (Sample sample : this.samples) {

@@ -9,8 +9,9 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Speaks HTTP over a plain socket, byte for byte, for requests no HTTP client will send (malformed
- * handshakes, garbage, oversized headers). Reads are bounded by a socket timeout.
+ * Speaks HTTP over a plain socket, byte for byte, for requests no HTTP client will send
+ * (malformed handshakes, garbage, oversized headers). Reads are bounded by a socket
+ * timeout.
  */
 public final class RawHttp implements AutoCloseable {
 
@@ -65,7 +66,10 @@ public final class RawHttp implements AutoCloseable {
 		return out.toByteArray();
 	}
 
-	/** True when the peer has closed the connection (read returns end of stream) within the timeout. */
+	/**
+	 * True when the peer has closed the connection (read returns end of stream) within
+	 * the timeout.
+	 */
 	public boolean awaitClosedByPeer() throws IOException {
 		try {
 			InputStream in = this.socket.getInputStream();

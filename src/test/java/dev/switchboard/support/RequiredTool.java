@@ -3,9 +3,9 @@ package dev.switchboard.support;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * External tools some tests need (chromium, promtool, node, dockerfilelint). On a developer's machine a
- * missing tool skips the test and says how to install it; under {@code CI=true} it fails the test, so CI
- * can never go green by skipping.
+ * External tools some tests need (chromium, promtool, node, dockerfilelint). On a
+ * developer's machine a missing tool skips the test and says how to install it; under
+ * {@code CI=true} it fails the test, so CI can never go green by skipping.
  */
 public final class RequiredTool {
 

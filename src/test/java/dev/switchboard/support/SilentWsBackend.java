@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A WebSocket backend that completes the handshake and then goes silent at the TCP level: it keeps
- * the socket open but never reads or writes again, like a frozen process or a vanished host behind a
- * stateful firewall. No close, no FIN: only heartbeats can tell.
+ * A WebSocket backend that completes the handshake and then goes silent at the TCP level:
+ * it keeps the socket open but never reads or writes again, like a frozen process or a
+ * vanished host behind a stateful firewall. No close, no FIN: only heartbeats can tell.
  */
 public final class SilentWsBackend implements AutoCloseable {
 
@@ -41,7 +41,8 @@ public final class SilentWsBackend implements AutoCloseable {
 						.digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII)));
 				socket.getOutputStream()
 					.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-							+ "Sec-WebSocket-Accept: " + accept + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+							+ "Sec-WebSocket-Accept: " + accept + "\r\n\r\n")
+						.getBytes(StandardCharsets.US_ASCII));
 				// ...and from here on, nothing: not a byte read, not a byte written.
 			}
 			catch (Exception ex) {

@@ -22,20 +22,24 @@ import reactor.netty.http.websocket.WebsocketOutbound;
 /**
  * A real WebSocket and HTTP backend on a random port, built on Reactor Netty. Paths:
  * <ul>
- * <li>{@code /ws}: echoes every frame; a text message {@code close:CODE:REASON} makes it close with
- * that code and reason; it records the close status the client sent.</li>
+ * <li>{@code /ws}: echoes every frame; a text message {@code close:CODE:REASON} makes it
+ * close with that code and reason; it records the close status the client sent.</li>
  * <li>{@code /ws/cookie}: like {@code /ws}, and sets a cookie on the 101.</li>
- * <li>{@code /ws/proto}: like {@code /ws}, choosing subprotocol {@code chat.v2} when offered.</li>
+ * <li>{@code /ws/proto}: like {@code /ws}, choosing subprotocol {@code chat.v2} when
+ * offered.</li>
  * <li>{@code /ws/compressed}: like {@code /ws}, negotiating permessage-deflate.</li>
- * <li>{@code /reject/CODE}: refuses the handshake with that status, a body and auth/retry headers.</li>
+ * <li>{@code /reject/CODE}: refuses the handshake with that status, a body and auth/retry
+ * headers.</li>
  * <li>{@code /http/...}: plain HTTP, answers with the request headers it saw.</li>
  * <li>{@code /switch}: answers 101 to anything (a misbehaving backend).</li>
- * <li>{@code /whoami}: plain HTTP, answers with the backend's name; with {@code setio} in the query it
- * also sets cookie {@code io} to a new value, as a Socket.IO server does.</li>
- * <li>{@code /ws/whoami}: sends the backend's name right after the 101, then echoes like {@code /ws}.</li>
+ * <li>{@code /whoami}: plain HTTP, answers with the backend's name; with {@code setio} in
+ * the query it also sets cookie {@code io} to a new value, as a Socket.IO server
+ * does.</li>
+ * <li>{@code /ws/whoami}: sends the backend's name right after the 101, then echoes like
+ * {@code /ws}.</li>
  * </ul>
- * Every request's headers are queued in {@link #requests}, every close status a client sent in
- * {@link #closes}.
+ * Every request's headers are queued in {@link #requests}, every close status a client
+ * sent in {@link #closes}.
  */
 public final class TestBackend implements AutoCloseable {
 
@@ -48,19 +52,26 @@ public final class TestBackend implements AutoCloseable {
 	private final io.netty.channel.group.ChannelGroup connections = new io.netty.channel.group.DefaultChannelGroup(
 			io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
 
-	/** What {@code /whoami} and {@code /ws/whoami} answer, to tell several backends apart. */
+	/**
+	 * What {@code /whoami} and {@code /ws/whoami} answer, to tell several backends apart.
+	 */
 	public final String name;
 
 	public TestBackend() {
 		this(false);
 	}
 
-	/** @param name what {@code /whoami} and {@code /ws/whoami} answer */
+	/**
+	 * @param name what {@code /whoami} and {@code /ws/whoami} answer
+	 */
 	public TestBackend(String name) {
 		this(false, name);
 	}
 
-	/** @param tls serve TLS (wss://, https://) with the test certificate in src/test/resources/tls */
+	/**
+	 * @param tls serve TLS (wss://, https://) with the test certificate in
+	 * src/test/resources/tls
+	 */
 	public TestBackend(boolean tls) {
 		this(tls, "backend");
 	}
@@ -69,31 +80,35 @@ public final class TestBackend implements AutoCloseable {
 		this.name = name;
 		HttpServer base = HttpServer.create().runOn(TestLoops.LOOPS);
 		if (tls) {
-			base = base.secure((spec) -> spec.sslContext(reactor.netty.http.Http11SslContextSpec
-				.forServer(TestTls.certificate(), TestTls.privateKey())));
+			base = base.secure((spec) -> spec.sslContext(
+					reactor.netty.http.Http11SslContextSpec.forServer(TestTls.certificate(), TestTls.privateKey())));
 		}
-		this.server = base
-			.doOnConnection((connection) -> this.connections.add(connection.channel()))
+		this.server = base.doOnConnection((connection) -> this.connections.add(connection.channel()))
 			.host("127.0.0.1")
 			.port(0)
 			.route((routes) -> routes
-				.get("/ws", (req, res) -> record(req,
-						res.sendWebsocket(this::echo, spec(null, false))))
-				.get("/ws/cookie", (req, res) -> record(req,
-						res.header("Set-Cookie", "backend=b1; Path=/").sendWebsocket(this::echo, spec(null, false))))
+				.get("/ws", (req, res) -> record(req, res.sendWebsocket(this::echo, spec(null, false))))
+				.get("/ws/cookie",
+						(req, res) -> record(req,
+								res.header("Set-Cookie", "backend=b1; Path=/")
+									.sendWebsocket(this::echo, spec(null, false))))
 				.get("/ws/greet", (req, res) -> record(req, res.sendWebsocket((in, out) -> {
 					in.receiveCloseStatus().subscribe(this.closes::add);
-					// Speaks first, right after the 101: these bytes may share a packet with it.
-					return out.sendString(Mono.just("welcome")).then(out.sendObject(in.receiveFrames().map(WebSocketFrame::retain)).then());
+					// Speaks first, right after the 101: these bytes may share a packet
+					// with it.
+					return out.sendString(Mono.just("welcome"))
+						.then(out.sendObject(in.receiveFrames().map(WebSocketFrame::retain)).then());
 				}, spec(null, false))))
 				.get("/ws/whoami", (req, res) -> record(req, res.sendWebsocket((in, out) -> {
 					in.receiveCloseStatus().subscribe(this.closes::add);
-					return out.sendString(Mono.just(name)).then(out.sendObject(in.receiveFrames().map(WebSocketFrame::retain)).then());
+					return out.sendString(Mono.just(name))
+						.then(out.sendObject(in.receiveFrames().map(WebSocketFrame::retain)).then());
 				}, spec(null, false))))
 				.route((req) -> req.uri().startsWith("/whoami"), (req, res) -> {
 					record(req);
 					if (req.uri().contains("setio")) {
-						res.header("Set-Cookie", "io=" + name + "-" + java.util.UUID.randomUUID() + "; Path=/; HttpOnly");
+						res.header("Set-Cookie",
+								"io=" + name + "-" + java.util.UUID.randomUUID() + "; Path=/; HttpOnly");
 					}
 					return res.header("Content-Type", "text/plain").sendString(Mono.just(name)).then();
 				})
@@ -103,10 +118,8 @@ public final class TestBackend implements AutoCloseable {
 					long total = Long.parseLong(req.uri().replaceAll(".*bytes=(\\d+).*", "$1"));
 					return res.sendWebsocket((in, out) -> flood(out, total), spec(null, false));
 				})
-				.get("/ws/proto", (req, res) -> record(req,
-						res.sendWebsocket(this::echo, spec("chat.v2", false))))
-				.get("/ws/compressed", (req, res) -> record(req,
-						res.sendWebsocket(this::echo, spec(null, true))))
+				.get("/ws/proto", (req, res) -> record(req, res.sendWebsocket(this::echo, spec("chat.v2", false))))
+				.get("/ws/compressed", (req, res) -> record(req, res.sendWebsocket(this::echo, spec(null, true))))
 				.get("/reject/{code}", (req, res) -> {
 					record(req);
 					int code = Integer.parseInt(req.param("code"));
@@ -128,7 +141,8 @@ public final class TestBackend implements AutoCloseable {
 				.route((req) -> req.uri().startsWith("/http"), (req, res) -> {
 					record(req);
 					StringBuilder body = new StringBuilder();
-					req.requestHeaders().forEach((e) -> body.append(e.getKey()).append(": ").append(e.getValue()).append('\n'));
+					req.requestHeaders()
+						.forEach((e) -> body.append(e.getKey()).append(": ").append(e.getValue()).append('\n'));
 					return res.header("Content-Type", "text/plain").sendString(Mono.just(body.toString())).then();
 				}))
 			.bindNow(Duration.ofSeconds(10));
@@ -156,8 +170,8 @@ public final class TestBackend implements AutoCloseable {
 	}
 
 	/**
-	 * The next request the backend received whose URI starts with {@code uriPrefix}, skipping earlier
-	 * ones; waits at most ten seconds.
+	 * The next request the backend received whose URI starts with {@code uriPrefix},
+	 * skipping earlier ones; waits at most ten seconds.
 	 */
 	public Request awaitRequest(String uriPrefix) throws InterruptedException {
 		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -182,10 +196,11 @@ public final class TestBackend implements AutoCloseable {
 			if (frame instanceof PingWebSocketFrame) {
 				return Mono.empty();
 			}
-			String text = frame.isFinalFragment() && frame instanceof io.netty.handler.codec.http.websocketx.TextWebSocketFrame t
-					? t.text() : null;
+			String text = frame.isFinalFragment()
+					&& frame instanceof io.netty.handler.codec.http.websocketx.TextWebSocketFrame t ? t.text() : null;
 			if ("drop".equals(text)) {
-				// The TCP connection dies with no close frame, as when a backend process crashes.
+				// The TCP connection dies with no close frame, as when a backend process
+				// crashes.
 				in.withConnection((connection) -> connection.channel().close());
 				return Mono.empty();
 			}
@@ -201,13 +216,18 @@ public final class TestBackend implements AutoCloseable {
 		}, 0).takeUntil(CloseWebSocketFrame.class::isInstance)).then();
 	}
 
-	/** Echoes each frame as it arrives, fragments included, without waiting for whole messages. */
+	/**
+	 * Echoes each frame as it arrives, fragments included, without waiting for whole
+	 * messages.
+	 */
 	private Mono<Void> echoFrames(WebsocketInbound in, WebsocketOutbound out) {
 		in.receiveCloseStatus().subscribe(this.closes::add);
 		return out.sendObject(in.receiveFrames().map(WebSocketFrame::retain), (frame) -> true).then();
 	}
 
-	/** Bytes handed to the flood sender so far: it stalls when the reader does not read. */
+	/**
+	 * Bytes handed to the flood sender so far: it stalls when the reader does not read.
+	 */
 	public final java.util.concurrent.atomic.AtomicLong flooded = new java.util.concurrent.atomic.AtomicLong();
 
 	private Mono<Void> flood(WebsocketOutbound out, long total) {
@@ -227,7 +247,10 @@ public final class TestBackend implements AutoCloseable {
 		return "ws://127.0.0.1:" + port() + path;
 	}
 
-	/** Stops as a crashed process would: no new connections, and every open one (keep-alive too) dropped. */
+	/**
+	 * Stops as a crashed process would: no new connections, and every open one
+	 * (keep-alive too) dropped.
+	 */
 	public void kill() {
 		this.server.disposeNow(Duration.ofSeconds(5));
 		this.connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);

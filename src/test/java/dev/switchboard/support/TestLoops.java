@@ -3,8 +3,9 @@ package dev.switchboard.support;
 import reactor.netty.resources.LoopResources;
 
 /**
- * Event loops for test backends and clients, apart from Reactor Netty's global ones: a gateway
- * context that closes disposes the global loops, and must not take the test's own servers with it.
+ * Event loops for test backends and clients, apart from Reactor Netty's global ones: a
+ * gateway context that closes disposes the global loops, and must not take the test's own
+ * servers with it.
  */
 public final class TestLoops {
 

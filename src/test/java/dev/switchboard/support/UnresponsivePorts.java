@@ -9,7 +9,9 @@ import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Loopback ports that misbehave in the ways real backends do when they are in trouble. */
+/**
+ * Loopback ports that misbehave in the ways real backends do when they are in trouble.
+ */
 public final class UnresponsivePorts {
 
 	private static final List<Object> KEEP = new ArrayList<>();
@@ -24,7 +26,10 @@ public final class UnresponsivePorts {
 		}
 	}
 
-	/** A port that completes the TCP handshake but never reads or answers (the kernel's backlog accepts). */
+	/**
+	 * A port that completes the TCP handshake but never reads or answers (the kernel's
+	 * backlog accepts).
+	 */
 	public static synchronized int silent() throws IOException {
 		ServerSocket socket = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
 		KEEP.add(socket);
@@ -32,8 +37,8 @@ public final class UnresponsivePorts {
 	}
 
 	/**
-	 * A port whose accept queue is full, so the kernel drops new SYNs: a connect attempt gets no TCP
-	 * answer at all, like a firewalled or vanished host.
+	 * A port whose accept queue is full, so the kernel drops new SYNs: a connect attempt
+	 * gets no TCP answer at all, like a firewalled or vanished host.
 	 */
 	public static synchronized int blackhole() throws IOException {
 		ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());

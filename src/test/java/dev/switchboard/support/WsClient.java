@@ -26,8 +26,9 @@ import reactor.netty.http.websocket.WebsocketInbound;
 import reactor.netty.http.websocket.WebsocketOutbound;
 
 /**
- * A real WebSocket client (Reactor Netty) for tests: every frame it receives is copied into
- * {@link #frames}; the close status it received completes {@link #closeStatus}. All waits are bounded.
+ * A real WebSocket client (Reactor Netty) for tests: every frame it receives is copied
+ * into {@link #frames}; the close status it received completes {@link #closeStatus}. All
+ * waits are bounded.
  */
 public final class WsClient implements AutoCloseable {
 
@@ -58,7 +59,8 @@ public final class WsClient implements AutoCloseable {
 	public static WsClient connect(String url, Consumer<HttpHeaders> headers, String... protocols) {
 		WebsocketClientSpec.Builder spec = WebsocketClientSpec.builder()
 			.maxFramePayloadLength(64 * 1024 * 1024)
-			// Pongs answered automatically, as browsers do; pings still show up in frames.
+			// Pongs answered automatically, as browsers do; pings still show up in
+			// frames.
 			.handlePing(false);
 		if (protocols.length > 0) {
 			spec.protocols(String.join(",", protocols));

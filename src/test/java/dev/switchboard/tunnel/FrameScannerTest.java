@@ -16,12 +16,13 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The frame scanner fed hand-built frames, one array per read, with a target and events that only
- * record. Each read must be fully released once {@code scan} returns: the scanner owns what it is
- * given and the recording target releases the slices it is handed, so a slice kept or released twice
- * fails the test that caused it. Reads are direct buffers because Netty's unpooled allocator tracks
- * leaks only for those (and for what is copied from them, such as a header held back between reads),
- * so the class-wide leak check sees a held-back copy that is never released.
+ * The frame scanner fed hand-built frames, one array per read, with a target and events
+ * that only record. Each read must be fully released once {@code scan} returns: the
+ * scanner owns what it is given and the recording target releases the slices it is
+ * handed, so a slice kept or released twice fails the test that caused it. Reads are
+ * direct buffers because Netty's unpooled allocator tracks leaks only for those (and for
+ * what is copied from them, such as a header held back between reads), so the class-wide
+ * leak check sees a held-back copy that is never released.
  */
 class FrameScannerTest {
 
@@ -296,7 +297,8 @@ class FrameScannerTest {
 		byte[] c2 = frame(true, Frames.OP_CONTINUATION, false, ascii("c2"));
 		Relay relay = relay().read(concat(a, Arrays.copyOf(b, 10)), Arrays.copyOfRange(b, 10, b.length),
 				concat(c1, ping, c2));
-		// A message counts where its final frame starts; a relayed control frame is bytes, not a message.
+		// A message counts where its final frame starts; a relayed control frame is
+		// bytes, not a message.
 		assertThat(relay.traffic).containsExactly(new Traffic(2, a.length + 10), new Traffic(0, b.length - 10),
 				new Traffic(1, c1.length + ping.length + c2.length));
 		assertThat(relay.scanner.messages).isEqualTo(3);
@@ -350,7 +352,8 @@ class FrameScannerTest {
 
 	@Test
 	void aHeaderHeldBackIsStillABoundary() {
-		// Nothing of the frame has left, so the gateway may still slip a frame of its own in before it.
+		// Nothing of the frame has left, so the gateway may still slip a frame of its own
+		// in before it.
 		Relay relay = relay().read(Arrays.copyOf(frame(true, Frames.OP_BINARY, true, payload(20)), 5));
 		assertThat(relay.scanner.atBoundary()).isTrue();
 		assertThat(relay.forwarded()).isEmpty();
@@ -406,7 +409,8 @@ class FrameScannerTest {
 
 	@Test
 	void aDataFrameHalfForwardedWhenDiscardingStartsIsFinished() {
-		// The other side must not be left with a truncated frame before the gateway's close.
+		// The other side must not be left with a truncated frame before the gateway's
+		// close.
 		byte[] frame = frame(true, Frames.OP_BINARY, false, payload(40));
 		byte[] dropped = text("dropped");
 		Relay relay = relay().read(Arrays.copyOf(frame, 20));
@@ -418,7 +422,10 @@ class FrameScannerTest {
 
 	// Frames
 
-	/** How a frame writes its payload length: in the 7 bits, or in 2 (126) or 8 (127) more bytes. */
+	/**
+	 * How a frame writes its payload length: in the 7 bits, or in 2 (126) or 8 (127) more
+	 * bytes.
+	 */
 	enum Length {
 
 		SHORT, TWO_BYTES, EIGHT_BYTES;

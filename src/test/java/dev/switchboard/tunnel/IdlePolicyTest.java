@@ -27,13 +27,15 @@ import dev.switchboard.support.WsClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The idle-timeout policy on real sockets with short timings: heartbeats every 300 ms (250 ms to
- * answer), idle timeout 2 s, and HTTP timeouts far shorter that must never touch a tunnel.
+ * The idle-timeout policy on real sockets with short timings: heartbeats every 300 ms
+ * (250 ms to answer), idle timeout 2 s, and HTTP timeouts far shorter that must never
+ * touch a tunnel.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "switchboard.heartbeat-interval=300ms", "switchboard.heartbeat-timeout=250ms",
 				"switchboard.idle-timeout=2s", "switchboard.client-header-timeout=1s",
-				"spring.cloud.gateway.server.webflux.httpclient.response-timeout=200ms", "server.netty.idle-timeout=200ms" })
+				"spring.cloud.gateway.server.webflux.httpclient.response-timeout=200ms",
+				"server.netty.idle-timeout=200ms" })
 class IdlePolicyTest {
 
 	static final TestBackend backend = new TestBackend();
@@ -83,7 +85,8 @@ class IdlePolicyTest {
 				client.sendText("message " + sent);
 				assertThat(client.nextText()).isEqualTo("message " + sent);
 				sent++;
-				TimeUnit.MILLISECONDS.sleep(500); // the conversation's pace, not a wait for anything
+				TimeUnit.MILLISECONDS.sleep(500); // the conversation's pace, not a wait
+													// for anything
 			}
 			assertThat(sent).isGreaterThanOrEqualTo(10);
 			assertThat(client.isOpen()).isTrue();
@@ -93,7 +96,8 @@ class IdlePolicyTest {
 	@Test
 	void aSilentTunnelIsClosedAtTheIdleTimeoutWith1001OnBothSides() throws Exception {
 		backend.closes.clear();
-		long start = System.nanoTime(); // before the handshake, so the tunnel cannot be older than this
+		long start = System.nanoTime(); // before the handshake, so the tunnel cannot be
+										// older than this
 		try (WsClient client = WsClient.connect(ws("/ws"))) {
 			WebSocketCloseStatus atClient = client.awaitClose();
 			Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
@@ -103,7 +107,8 @@ class IdlePolicyTest {
 			assertThat(atBackend).isNotNull();
 			assertThat(atBackend.code()).isEqualTo(1001);
 			assertThat(atBackend.reasonText()).isEqualTo("idle timeout");
-			// Heartbeats flowed all along (peers answered them) and did not count as activity.
+			// Heartbeats flowed all along (peers answered them) and did not count as
+			// activity.
 			assertThat(elapsed).isBetween(IDLE, IDLE.plusMillis(1500));
 			System.out.println("idle timeout 2s: closed after " + elapsed.toMillis() + " ms");
 		}
@@ -120,13 +125,14 @@ class IdlePolicyTest {
 			.map((r) -> String.valueOf(r.status().code()))
 			.block(Duration.ofSeconds(10));
 		assertThat(status).isEqualTo("504");
-		// ...while a quiet tunnel whose peers answer pings lives on far past it (and past the server's
-		// 200 ms keep-alive idle timeout), until its own idle timeout.
+		// ...while a quiet tunnel whose peers answer pings lives on far past it (and past
+		// the server's 200 ms keep-alive idle timeout), until its own idle timeout.
 		try (WsClient client = WsClient.connect(ws("/ws"))) {
 			long quietUntil = System.nanoTime() + Duration.ofMillis(1500).toNanos();
 			while (System.nanoTime() < quietUntil) {
 				assertThat(client.closeStatus).isNotDone();
-				TimeUnit.MILLISECONDS.sleep(100); // observing a quiet period, not synchronising
+				TimeUnit.MILLISECONDS.sleep(100); // observing a quiet period, not
+													// synchronising
 			}
 			client.sendText("still there");
 			assertThat(client.nextText()).isEqualTo("still there");
@@ -142,7 +148,8 @@ class IdlePolicyTest {
 			assertThat(status.code()).isEqualTo(1011);
 			assertThat(status.reasonText()).isEqualTo("backend not responding");
 			assertThat(elapsed).isLessThan(DETECTION_BOUND.plusMillis(400));
-			System.out.println("dead backend detected after " + elapsed.toMillis() + " ms (interval 300 + timeout 250)");
+			System.out
+				.println("dead backend detected after " + elapsed.toMillis() + " ms (interval 300 + timeout 250)");
 		}
 	}
 
@@ -168,7 +175,8 @@ class IdlePolicyTest {
 
 	@Test
 	void gatewayPingsAreAnsweredAtTheGatewayNotRelayed() throws Exception {
-		// /ws/frames echoes every frame it receives, pongs included: a relayed pong would come back.
+		// /ws/frames echoes every frame it receives, pongs included: a relayed pong would
+		// come back.
 		try (WsClient client = WsClient.connect(ws("/ws/frames"))) {
 			long until = System.nanoTime() + Duration.ofMillis(1200).toNanos();
 			while (System.nanoTime() < until) {
@@ -209,7 +217,8 @@ class IdlePolicyTest {
 			WebSocketCloseStatus status = client.awaitClose();
 			assertThat(status.code()).isEqualTo(1001);
 			assertThat(status.reasonText()).isEqualTo("max lifetime");
-			assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(900), Duration.ofMillis(2500));
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(900),
+					Duration.ofMillis(2500));
 		}
 	}
 
@@ -230,7 +239,8 @@ class IdlePolicyTest {
 					other.sendText("served " + i);
 					assertThat(other.nextText()).isEqualTo("served " + i);
 				}
-				TimeUnit.MILLISECONDS.sleep(250); // the slowloris's pace: one byte every 250 ms
+				TimeUnit.MILLISECONDS.sleep(250); // the slowloris's pace: one byte every
+													// 250 ms
 				dropped = dropped || slow.socket().getInputStream().available() < 0;
 				if (Duration.ofNanos(System.nanoTime() - start).toMillis() > 1600) {
 					break;

@@ -31,10 +31,9 @@ class ShutdownTest {
 	void openTunnelsAreClosedWith1001OnShutdown() throws Exception {
 		ConfigurableApplicationContext gateway = new SpringApplicationBuilder(SwitchboardApplication.class,
 				PrivateLoops.class)
-			.run(
-				"--server.port=0", "--spring.cloud.gateway.server.webflux.routes[0].id=echo",
-				"--spring.cloud.gateway.server.webflux.routes[0].uri=ws://127.0.0.1:" + backend.port(),
-				"--spring.cloud.gateway.server.webflux.routes[0].predicates[0]=Path=/**");
+			.run("--server.port=0", "--spring.cloud.gateway.server.webflux.routes[0].id=echo",
+					"--spring.cloud.gateway.server.webflux.routes[0].uri=ws://127.0.0.1:" + backend.port(),
+					"--spring.cloud.gateway.server.webflux.routes[0].predicates[0]=Path=/**");
 		int port = ((WebServerApplicationContext) gateway).getWebServer().getPort();
 		backend.closes.clear();
 		try (WsClient client = WsClient.connect("ws://127.0.0.1:" + port + "/ws")) {

@@ -12,14 +12,18 @@ import dev.switchboard.tunnel.TunnelPolicy.Due;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The tunnel's timing rules, driven with explicit {@code nanoTime} values: no clock, no sleep, so each
- * rule is checked at its exact edge (one nanosecond before it fires, and the nanosecond it does). The
- * settings are valid ones (timeout shorter than the interval, interval shorter than the idle timeout),
- * so the scenarios are ones a real tunnel can meet.
+ * The tunnel's timing rules, driven with explicit {@code nanoTime} values: no clock, no
+ * sleep, so each rule is checked at its exact edge (one nanosecond before it fires, and
+ * the nanosecond it does). The settings are valid ones (timeout shorter than the
+ * interval, interval shorter than the idle timeout), so the scenarios are ones a real
+ * tunnel can meet.
  */
 class TunnelPolicyTest {
 
-	/** An arbitrary start: not zero, so a rule that confused absolute times with durations shows. */
+	/**
+	 * An arbitrary start: not zero, so a rule that confused absolute times with durations
+	 * shows.
+	 */
 	static final long T0 = 1_000_000_000L;
 
 	static final Duration INTERVAL = Duration.ofSeconds(30);
@@ -91,7 +95,8 @@ class TunnelPolicyTest {
 	void aPingCountedAsSentIsNotAskedForAgainUntilAnswered() {
 		TunnelPolicy policy = heartbeatsOnly();
 		assertThat(policy.due(at(30))).isEqualTo(PING_BOTH);
-		// The timer may run again at the same instant, or just before the timeout: no second ping.
+		// The timer may run again at the same instant, or just before the timeout: no
+		// second ping.
 		assertThat(policy.due(at(30))).isEqualTo(TunnelPolicy.NOTHING);
 		assertThat(policy.due(at(40) - 1)).isEqualTo(TunnelPolicy.NOTHING);
 	}
@@ -126,7 +131,8 @@ class TunnelPolicyTest {
 	void aSideHeardAfterItsPingIsNotDead() {
 		TunnelPolicy policy = heartbeatsOnly();
 		assertThat(policy.due(at(30))).isEqualTo(PING_BOTH);
-		// Any frame counts as the answer, even one heard the nanosecond before the timeout.
+		// Any frame counts as the answer, even one heard the nanosecond before the
+		// timeout.
 		heardBoth(policy, at(40) - 1);
 		assertThat(policy.due(at(40))).isEqualTo(TunnelPolicy.NOTHING);
 		assertThat(policy.due(at(70) - 1)).isEqualTo(PING_BOTH);
@@ -304,8 +310,9 @@ class TunnelPolicyTest {
 	}
 
 	/**
-	 * The tunnel keeps a single timer at {@link TunnelPolicy#nextDelay(long)}: the deadline must never be
-	 * later than something due (it would act late), nor earlier than anything due (it would spin).
+	 * The tunnel keeps a single timer at {@link TunnelPolicy#nextDelay(long)}: the
+	 * deadline must never be later than something due (it would act late), nor earlier
+	 * than anything due (it would spin).
 	 */
 	@Test
 	void somethingIsDueAtEachNextDeadlineAndNothingJustBefore() {
@@ -336,25 +343,29 @@ class TunnelPolicyTest {
 	}
 
 	/**
-	 * {@code System.nanoTime()} has an arbitrary origin, possibly close to {@code Long.MAX_VALUE}; its
-	 * javadoc asks for differences to be compared ({@code t1 - t0 < 0}), never absolute values.
-	 * {@link TunnelPolicy#due(long)} does so, but {@link TunnelPolicy#nextDelay(long)} takes
-	 * {@code Math.min} of absolute deadlines: when one of them overflows it wraps negative and wins the
-	 * min although it is the later one. Here the idle deadline (1 h) wraps while the first heartbeat
-	 * (30 s) does not, so the tunnel's timer is set for an hour: no ping is sent and a dead peer goes
-	 * unnoticed until the idle timeout.
+	 * {@code System.nanoTime()} has an arbitrary origin, possibly close to
+	 * {@code Long.MAX_VALUE}; its javadoc asks for differences to be compared
+	 * ({@code t1 - t0 < 0}), never absolute values. {@link TunnelPolicy#due(long)} does
+	 * so, but {@link TunnelPolicy#nextDelay(long)} takes {@code Math.min} of absolute
+	 * deadlines: when one of them overflows it wraps negative and wins the min although
+	 * it is the later one. Here the idle deadline (1 h) wraps while the first heartbeat
+	 * (30 s) does not, so the tunnel's timer is set for an hour: no ping is sent and a
+	 * dead peer goes unnoticed until the idle timeout.
 	 */
 	@Test
 	void nextDelayIsTheEarliestAcrossTheNanoTimeOverflow() {
 		long t0 = Long.MAX_VALUE - TimeUnit.SECONDS.toNanos(60);
-		TunnelSettings settings = new TunnelSettings(DataSize.ofMegabytes(16), Duration.ofSeconds(5), INTERVAL,
-				TIMEOUT, Duration.ofHours(1), Duration.ZERO, false);
+		TunnelSettings settings = new TunnelSettings(DataSize.ofMegabytes(16), Duration.ofSeconds(5), INTERVAL, TIMEOUT,
+				Duration.ofHours(1), Duration.ZERO, false);
 		assertThat(new TunnelPolicy(settings, t0).due(t0 + INTERVAL.toNanos())).isEqualTo(PING_BOTH);
-		// The idle deadline (1 h) wraps past Long.MAX_VALUE; the first heartbeat (30 s) must still come first.
+		// The idle deadline (1 h) wraps past Long.MAX_VALUE; the first heartbeat (30 s)
+		// must still come first.
 		assertThat(new TunnelPolicy(settings, t0).nextDelay(t0)).isEqualTo(INTERVAL.toNanos());
 	}
 
-	/** The deadline the tunnel's timer is set to, seen from the tests' start {@link #T0}. */
+	/**
+	 * The deadline the tunnel's timer is set to, seen from the tests' start {@link #T0}.
+	 */
 	private static long deadline(TunnelPolicy policy) {
 		return T0 + policy.nextDelay(T0);
 	}

@@ -65,7 +65,8 @@ class TunnelRelayTest extends GatewayTest {
 	void fragmentsStreamThroughWithoutWaitingForTheWholeMessage() throws Exception {
 		try (WsClient client = WsClient.connect(ws("/ws/frames"))) {
 			client.send(new TextWebSocketFrame(false, 0, "hel"));
-			// The backend echoes each fragment as it arrives: the first comes back before the last is sent.
+			// The backend echoes each fragment as it arrives: the first comes back before
+			// the last is sent.
 			WsClient.Frame first = client.next();
 			assertThat(first.text()).isEqualTo("hel");
 			assertThat(first.fin()).isFalse();
@@ -178,7 +179,8 @@ class TunnelRelayTest extends GatewayTest {
 			raw.send(RawHttp.handshake("/ws/flood?bytes=" + total, "Upgrade: websocket", "Connection: Upgrade",
 					"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"));
 			assertThat(raw.readHead()).startsWith("HTTP/1.1 101 ");
-			// The client reads nothing: the backend must stall far below the total, held back by TCP.
+			// The client reads nothing: the backend must stall far below the total, held
+			// back by TCP.
 			long stalledAt = awaitStall();
 			assertThat(stalledAt).isLessThan(48L * 1024 * 1024);
 			// Reading again lets everything through.
@@ -197,7 +199,10 @@ class TunnelRelayTest extends GatewayTest {
 		}
 	}
 
-	/** Waits until the backend's sent count stops growing (unchanged for 500 ms), at most 15 s. */
+	/**
+	 * Waits until the backend's sent count stops growing (unchanged for 500 ms), at most
+	 * 15 s.
+	 */
 	private static long awaitStall() throws InterruptedException {
 		long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
 		long last = -1;

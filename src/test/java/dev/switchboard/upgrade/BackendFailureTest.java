@@ -9,7 +9,9 @@ import dev.switchboard.support.RawHttp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** An unreachable or mute backend gets the client a fast, precise answer, never a hang. */
+/**
+ * An unreachable or mute backend gets the client a fast, precise answer, never a hang.
+ */
 class BackendFailureTest extends GatewayTest {
 
 	static final String[] HANDSHAKE = { "Upgrade: websocket", "Connection: Upgrade",

@@ -11,7 +11,9 @@ import dev.switchboard.support.WsClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Malformed handshakes are answered at the edge, never forwarded, and harm nobody else. */
+/**
+ * Malformed handshakes are answered at the edge, never forwarded, and harm nobody else.
+ */
 class HandshakeValidationTest extends GatewayTest {
 
 	static final String UPGRADE = "Upgrade: websocket";
@@ -49,8 +51,9 @@ class HandshakeValidationTest extends GatewayTest {
 	void keyThatIsNotSixteenBytesIsRefusedWith400() throws Exception {
 		assertThat(exchange(RawHttp.handshake("/ws", UPGRADE, CONNECTION, VERSION, "Sec-WebSocket-Key: c2hvcnQ=")))
 			.startsWith("HTTP/1.1 400 ");
-		assertThat(exchange(RawHttp.handshake("/ws", UPGRADE, CONNECTION, VERSION,
-				"Sec-WebSocket-Key: !!!!not-base64-at-all!!!!"))).startsWith("HTTP/1.1 400 ");
+		assertThat(exchange(
+				RawHttp.handshake("/ws", UPGRADE, CONNECTION, VERSION, "Sec-WebSocket-Key: !!!!not-base64-at-all!!!!")))
+			.startsWith("HTTP/1.1 400 ");
 	}
 
 	@Test
@@ -101,7 +104,10 @@ class HandshakeValidationTest extends GatewayTest {
 		}
 	}
 
-	/** Proves the request did not reach the backend: a marker request sent after it arrives first. */
+	/**
+	 * Proves the request did not reach the backend: a marker request sent after it
+	 * arrives first.
+	 */
 	private void assertNotForwarded(String uri) throws Exception {
 		try (WsClient marker = WsClient.connect(ws("/ws?marker-after-" + uri.hashCode()))) {
 			TestBackendRequests.assertNextIsMarker(backend, uri, "/ws?marker-after-" + uri.hashCode());

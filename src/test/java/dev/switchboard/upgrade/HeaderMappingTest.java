@@ -18,7 +18,10 @@ import dev.switchboard.support.WsClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Upgrade headers go upstream exactly when the client asked for an upgrade, over HTTP/1.1. */
+/**
+ * Upgrade headers go upstream exactly when the client asked for an upgrade, over
+ * HTTP/1.1.
+ */
 class HeaderMappingTest extends GatewayTest {
 
 	static final String KEY = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==";
@@ -59,17 +62,11 @@ class HeaderMappingTest extends GatewayTest {
 			HttpClient client = HttpClient.create(oneConnection)
 				.runOn(dev.switchboard.support.TestLoops.LOOPS)
 				.responseTimeout(Duration.ofSeconds(10));
-			List<String> localPorts = Flux.range(0, 3)
-				.concatMap((i) -> client.doOnConnected((c) -> {
-				})
-					.get()
-					.uri(http("/http/keepalive-" + i))
-					.responseConnection((response, connection) -> {
-						String local = String.valueOf(connection.channel().localAddress());
-						return connection.inbound().receive().aggregate().asString().map((body) -> local);
-					}))
-				.collectList()
-				.block(Duration.ofSeconds(15));
+			List<String> localPorts = Flux.range(0, 3).concatMap((i) -> client.doOnConnected((c) -> {
+			}).get().uri(http("/http/keepalive-" + i)).responseConnection((response, connection) -> {
+				String local = String.valueOf(connection.channel().localAddress());
+				return connection.inbound().receive().aggregate().asString().map((body) -> local);
+			})).collectList().block(Duration.ofSeconds(15));
 			// Three requests, one client connection: keep-alive survived each answer.
 			assertThat(localPorts).hasSize(3).containsOnly(localPorts.get(0));
 		}
@@ -97,9 +94,10 @@ class HeaderMappingTest extends GatewayTest {
 
 	@Test
 	void handshakeHeadersOtherThanHopByHopReachTheBackend() throws Exception {
-		try (WsClient client = WsClient.connect(ws("/ws?custom"), (h) -> h.set("X-Request-Id", "r-42")
-			.set("Authorization", "Bearer t")
-			.set("Origin", "https://app.example"))) {
+		try (WsClient client = WsClient.connect(ws("/ws?custom"),
+				(h) -> h.set("X-Request-Id", "r-42")
+					.set("Authorization", "Bearer t")
+					.set("Origin", "https://app.example"))) {
 			client.sendText("x");
 			client.nextText();
 		}

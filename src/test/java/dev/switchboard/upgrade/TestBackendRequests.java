@@ -9,8 +9,12 @@ final class TestBackendRequests {
 	private TestBackendRequests() {
 	}
 
-	/** Everything the backend received up to the marker: the refused URI must not be among it. */
-	static void assertNextIsMarker(TestBackend backend, String refusedUri, String markerUri) throws InterruptedException {
+	/**
+	 * Everything the backend received up to the marker: the refused URI must not be among
+	 * it.
+	 */
+	static void assertNextIsMarker(TestBackend backend, String refusedUri, String markerUri)
+			throws InterruptedException {
 		while (true) {
 			TestBackend.Request request = backend.awaitRequest("/");
 			assertThat(request.uri()).isNotEqualTo(refusedUri);

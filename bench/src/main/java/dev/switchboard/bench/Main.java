@@ -5,42 +5,45 @@ import java.util.Arrays;
 /**
  * Entry point of the benchmark jar. The first argument selects the program:
  * <ul>
- *   <li>{@code echo-server} - the WebSocket echo backend ({@link EchoServer})</li>
- *   <li>{@code loadgen WORKLOAD} - the load generator ({@link LoadGen})</li>
- *   <li>{@code report}, {@code free-ports}, {@code jvm-mem}, {@code proc-mem} - helpers used by run.sh</li>
+ * <li>{@code echo-server} - the WebSocket echo backend ({@link EchoServer})</li>
+ * <li>{@code loadgen WORKLOAD} - the load generator ({@link LoadGen})</li>
+ * <li>{@code report}, {@code free-ports}, {@code jvm-mem}, {@code proc-mem} - helpers
+ * used by run.sh</li>
  * </ul>
  */
 public final class Main {
-    private Main() {
-    }
 
-    public static void main(String[] args) throws Exception {
-        if (args.length == 0) {
-            usage();
-            System.exit(2);
-        }
-        String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        switch (args[0]) {
-            case "echo-server" -> EchoServer.main(rest);
-            case "loadgen" -> LoadGen.main(rest);
-            case "report" -> Report.main(rest);
-            case "free-ports" -> Tools.freePorts(rest);
-            case "jvm-mem" -> Tools.jvmMem(rest);
-            default -> {
-                usage();
-                System.exit(2);
-            }
-        }
-    }
+	private Main() {
+	}
 
-    private static void usage() {
-        System.err.println("""
-            usage: java -jar switchboard-bench.jar <program> [options]
-              echo-server --port P [--host 127.0.0.1] [--threads N]
-              loadgen probe|handshake|latency|throughput|large|idle --url ws://127.0.0.1:P/path [options]
-              report --results FILE --meta FILE --out FILE [--old FILE]
-              free-ports N [--from PORT]
-              jvm-mem --pid PID --agent AGENT_JAR
-            See bench/README.md.""");
-    }
+	public static void main(String[] args) throws Exception {
+		if (args.length == 0) {
+			usage();
+			System.exit(2);
+		}
+		String[] rest = Arrays.copyOfRange(args, 1, args.length);
+		switch (args[0]) {
+			case "echo-server" -> EchoServer.main(rest);
+			case "loadgen" -> LoadGen.main(rest);
+			case "report" -> Report.main(rest);
+			case "free-ports" -> Tools.freePorts(rest);
+			case "jvm-mem" -> Tools.jvmMem(rest);
+			default -> {
+				usage();
+				System.exit(2);
+			}
+		}
+	}
+
+	private static void usage() {
+		System.err.println("""
+				usage: java -jar switchboard-bench.jar <program> [options]
+				  echo-server --port P [--host 127.0.0.1] [--threads N]
+				  loadgen probe|handshake|latency|throughput|large|idle --url ws://127.0.0.1:P/path [options]
+				  report --results FILE --meta FILE --out FILE [--old FILE]
+				  free-ports N [--from PORT]
+				  jvm-mem --pid PID --agent AGENT_JAR
+				See bench/README.md.""");
+	}
+
 }

@@ -10,50 +10,59 @@ import java.nio.file.Path;
 
 /** Small helpers for run.sh. */
 final class Tools {
-    private Tools() {
-    }
 
-    /** free-ports N [--from P]: prints N TCP ports free on 127.0.0.1, scanning upwards from P (default 21000). */
-    static void freePorts(String[] args) {
-        Opts o = new Opts(args);
-        int n = o.positional.isEmpty() ? 1 : Integer.parseInt(o.positional.get(0));
-        int port = o.integer("from", 21000);
-        StringBuilder sb = new StringBuilder();
-        while (n > 0 && port < 32000) {
-            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
-                sb.append(port).append(' ');
-                n--;
-            } catch (IOException e) {
-                // taken
-            }
-            port++;
-        }
-        System.out.println(sb.toString().trim());
-    }
+	private Tools() {
+	}
 
-    /**
-     * jvm-mem --pid PID --agent AGENT_JAR: loads the tiny attach agent into the JVM PID, which writes
-     * Netty's own direct-memory counter, the default allocator's direct memory and the JDK's direct
-     * buffer pool to a file; prints them as key=value.
-     */
-    static void jvmMem(String[] args) throws Exception {
-        Opts o = new Opts(args);
-        String pid = o.str("pid", null);
-        String agent = o.str("agent", null);
-        Path out = Files.createTempFile("jvm-mem", ".txt");
-        try {
-            VirtualMachine vm = VirtualMachine.attach(pid);
-            try {
-                vm.loadAgent(agent, out.toString());
-            } finally {
-                vm.detach();
-            }
-            System.out.println(Files.readString(out).trim());
-        } catch (Exception e) {
-            System.out.println("error=" + e.toString().replaceAll("\\s+", "_"));
-            System.exit(1);
-        } finally {
-            Files.deleteIfExists(out);
-        }
-    }
+	/**
+	 * free-ports N [--from P]: prints N TCP ports free on 127.0.0.1, scanning upwards
+	 * from P (default 21000).
+	 */
+	static void freePorts(String[] args) {
+		Opts o = new Opts(args);
+		int n = o.positional.isEmpty() ? 1 : Integer.parseInt(o.positional.get(0));
+		int port = o.integer("from", 21000);
+		StringBuilder sb = new StringBuilder();
+		while (n > 0 && port < 32000) {
+			try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
+				sb.append(port).append(' ');
+				n--;
+			}
+			catch (IOException e) {
+				// taken
+			}
+			port++;
+		}
+		System.out.println(sb.toString().trim());
+	}
+
+	/**
+	 * jvm-mem --pid PID --agent AGENT_JAR: loads the tiny attach agent into the JVM PID,
+	 * which writes Netty's own direct-memory counter, the default allocator's direct
+	 * memory and the JDK's direct buffer pool to a file; prints them as key=value.
+	 */
+	static void jvmMem(String[] args) throws Exception {
+		Opts o = new Opts(args);
+		String pid = o.str("pid", null);
+		String agent = o.str("agent", null);
+		Path out = Files.createTempFile("jvm-mem", ".txt");
+		try {
+			VirtualMachine vm = VirtualMachine.attach(pid);
+			try {
+				vm.loadAgent(agent, out.toString());
+			}
+			finally {
+				vm.detach();
+			}
+			System.out.println(Files.readString(out).trim());
+		}
+		catch (Exception e) {
+			System.out.println("error=" + e.toString().replaceAll("\\s+", "_"));
+			System.exit(1);
+		}
+		finally {
+			Files.deleteIfExists(out);
+		}
+	}
+
 }

@@ -12,26 +12,32 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
-/** Chooses the native epoll transport when available (Linux), NIO otherwise or with -Dbench.nio=true. */
+/**
+ * Chooses the native epoll transport when available (Linux), NIO otherwise or with
+ * -Dbench.nio=true.
+ */
 final class Transport {
-    static final boolean EPOLL = !Boolean.getBoolean("bench.nio") && Epoll.isAvailable();
 
-    private Transport() {
-    }
+	static final boolean EPOLL = !Boolean.getBoolean("bench.nio") && Epoll.isAvailable();
 
-    static EventLoopGroup group(int threads) {
-        return new MultiThreadIoEventLoopGroup(threads, EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-    }
+	private Transport() {
+	}
 
-    static Class<? extends SocketChannel> clientChannel() {
-        return EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
-    }
+	static EventLoopGroup group(int threads) {
+		return new MultiThreadIoEventLoopGroup(threads,
+				EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+	}
 
-    static Class<? extends ServerSocketChannel> serverChannel() {
-        return EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-    }
+	static Class<? extends SocketChannel> clientChannel() {
+		return EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+	}
 
-    static String name() {
-        return EPOLL ? "epoll" : "nio";
-    }
+	static Class<? extends ServerSocketChannel> serverChannel() {
+		return EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+	}
+
+	static String name() {
+		return EPOLL ? "epoll" : "nio";
+	}
+
 }
