@@ -56,7 +56,7 @@ class BackendsEndpoint {
 	}
 
 	@ReadOperation
-	public Mono<Map<String, Object>> routes() {
+	Mono<Map<String, Object>> routes() {
 		return this.routes.getRoutes()
 			.filter((route) -> "lb".equalsIgnoreCase(route.getUri().getScheme()))
 			.concatMap(this::describe)
@@ -79,7 +79,7 @@ class BackendsEndpoint {
 	 * {@code switchboard.balancer.drain-grace-period})
 	 */
 	@WriteOperation
-	public Mono<Map<String, Object>> drain(String instance, @Nullable Boolean draining, @Nullable Long graceSeconds) {
+	Mono<Map<String, Object>> drain(String instance, @Nullable Boolean draining, @Nullable Long graceSeconds) {
 		boolean drain = (draining == null) || draining;
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("instance", instance);

@@ -29,6 +29,7 @@ public final class BalancedRequest {
 	ServiceInstance chosen;
 
 	/**
+	 * Starts the balancer's record of one request.
 	 * @param affinity the route's affinity for this request, or null when the route is
 	 * not sticky
 	 */

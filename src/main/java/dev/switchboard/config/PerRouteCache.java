@@ -19,6 +19,7 @@ public final class PerRouteCache<T> {
 	private final Map<String, Cached<T>> cache = new ConcurrentHashMap<>();
 
 	/**
+	 * Creates a cache that binds each route at most once per route instance.
 	 * @param resolve binds a route's id and metadata to its settings
 	 */
 	public PerRouteCache(BiFunction<String, Map<String, Object>, T> resolve) {

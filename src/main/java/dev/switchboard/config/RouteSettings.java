@@ -54,6 +54,7 @@ public final class RouteSettings<T> {
 	private final PerRouteCache<T> cache = new PerRouteCache<>(this::resolve);
 
 	/**
+	 * Declares one feature's per-route settings.
 	 * @param prefix where the record is bound, e.g. {@code switchboard} or
 	 * {@code switchboard.sticky}
 	 * @param type the record

@@ -85,7 +85,7 @@ public class ForwardedHeadersFilter implements HttpHeadersFilter, Ordered {
 			if (clientIp != null) {
 				element.append("for=").append(nodeName(clientIp));
 			}
-			element.append(element.length() > 0 ? ";" : "").append("proto=").append(proto);
+			element.append((element.length() > 0) ? ";" : "").append("proto=").append(proto);
 			if (host != null) {
 				element.append(";host=\"").append(host.replace("\"", "")).append('"');
 			}

@@ -21,7 +21,25 @@ import dev.switchboard.tunnel.TunnelSummary;
 import dev.switchboard.upgrade.HandshakeOutcome;
 import dev.switchboard.upgrade.HandshakeRecorder;
 
-import static dev.switchboard.metrics.SwitchboardMeters.*;
+import static dev.switchboard.metrics.SwitchboardMeters.CODE;
+import static dev.switchboard.metrics.SwitchboardMeters.DIRECTION;
+import static dev.switchboard.metrics.SwitchboardMeters.GATEWAY_CLOSES;
+import static dev.switchboard.metrics.SwitchboardMeters.HANDSHAKE_DURATION;
+import static dev.switchboard.metrics.SwitchboardMeters.INITIATOR;
+import static dev.switchboard.metrics.SwitchboardMeters.INSTANCE;
+import static dev.switchboard.metrics.SwitchboardMeters.OUTCOME;
+import static dev.switchboard.metrics.SwitchboardMeters.REASON;
+import static dev.switchboard.metrics.SwitchboardMeters.ROUTE;
+import static dev.switchboard.metrics.SwitchboardMeters.STATUS;
+import static dev.switchboard.metrics.SwitchboardMeters.TO_BACKEND;
+import static dev.switchboard.metrics.SwitchboardMeters.TO_CLIENT;
+import static dev.switchboard.metrics.SwitchboardMeters.TUNNELS_OPEN;
+import static dev.switchboard.metrics.SwitchboardMeters.TUNNEL_BYTES;
+import static dev.switchboard.metrics.SwitchboardMeters.TUNNEL_CLOSES;
+import static dev.switchboard.metrics.SwitchboardMeters.TUNNEL_DURATION;
+import static dev.switchboard.metrics.SwitchboardMeters.TUNNEL_MESSAGES;
+import static dev.switchboard.metrics.SwitchboardMeters.UPGRADES;
+import static dev.switchboard.metrics.SwitchboardMeters.codeTag;
 
 /**
  * Switchboard's tunnel and handshake meters. Meters are looked up once per route (or

@@ -1,5 +1,7 @@
 package dev.switchboard.sticky;
 
+import java.util.Locale;
+
 /**
  * How a sticky route chose the instance for one request; the {@code decision} tag of the
  * metric.
@@ -27,6 +29,6 @@ enum Decision {
 	 */
 	REJECTED_COOKIE;
 
-	final String tag = name().toLowerCase(java.util.Locale.ROOT);
+	final String tag = name().toLowerCase(Locale.ROOT);
 
 }

@@ -33,7 +33,9 @@ public record StickySettings(@DefaultValue("false") boolean enabled,
 		String learnCookie, String learnHeader, String learnQueryParam) {
 
 	/**
-	 * @param prefix What comes before {@code switchboard.} where the user wrote the value
+	 * Refuses values that cannot work, naming the properties as the user spelled them.
+	 * @param prefix what comes before {@code switchboard.} where the user wrote the value
+	 * ({@code ""} or {@code metadata.})
 	 */
 	public void check(String prefix) {
 		String p = prefix + "switchboard.sticky.";

@@ -1,5 +1,7 @@
 package dev.switchboard.tunnel;
 
+import java.util.Locale;
+
 /** Who ended a tunnel: the first side to send a close frame or to drop its connection. */
 public enum CloseInitiator {
 
@@ -7,7 +9,7 @@ public enum CloseInitiator {
 
 	/** Lower-case name for metric tags and logs. */
 	public String tag() {
-		return name().toLowerCase(java.util.Locale.ROOT);
+		return name().toLowerCase(Locale.ROOT);
 	}
 
 }

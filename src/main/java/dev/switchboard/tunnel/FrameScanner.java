@@ -16,40 +16,6 @@ import io.netty.buffer.Unpooled;
  */
 final class FrameScanner {
 
-	/** What the scanner reports to the tunnel. */
-	interface Events {
-
-		/** A whole control frame arrived; return true to forward it unchanged. */
-		boolean onControlFrame(int opcode, byte[] payload);
-
-		/**
-		 * A message grew past the size limit; nothing of the offending frame was
-		 * forwarded.
-		 */
-		void onMessageTooBig(long size);
-
-		/**
-		 * A frame that no endpoint may send (oversized control frame, length with the top
-		 * bit set).
-		 */
-		void onProtocolError(String problem);
-
-	}
-
-	/** Where scanned bytes go: the other side of the tunnel. */
-	interface Target {
-
-		/** Takes ownership of relayed bytes. */
-		void forward(ByteBuf bytes);
-
-		/** Whether a frame of the gateway's own waits for the next frame boundary. */
-		boolean hasHeldFrame();
-
-		/** A frame boundary in the relayed bytes: the held frame may be written now. */
-		void onBoundary();
-
-	}
-
 	private final long maxMessageSize;
 
 	private final Events events;
@@ -252,6 +218,40 @@ final class FrameScanner {
 			this.pending.release();
 			this.pending = null;
 		}
+	}
+
+	/** What the scanner reports to the tunnel. */
+	interface Events {
+
+		/** A whole control frame arrived; return true to forward it unchanged. */
+		boolean onControlFrame(int opcode, byte[] payload);
+
+		/**
+		 * A message grew past the size limit; nothing of the offending frame was
+		 * forwarded.
+		 */
+		void onMessageTooBig(long size);
+
+		/**
+		 * A frame that no endpoint may send (oversized control frame, length with the top
+		 * bit set).
+		 */
+		void onProtocolError(String problem);
+
+	}
+
+	/** Where scanned bytes go: the other side of the tunnel. */
+	interface Target {
+
+		/** Takes ownership of relayed bytes. */
+		void forward(ByteBuf bytes);
+
+		/** Whether a frame of the gateway's own waits for the next frame boundary. */
+		boolean hasHeldFrame();
+
+		/** A frame boundary in the relayed bytes: the held frame may be written now. */
+		void onBoundary();
+
 	}
 
 }

@@ -1,6 +1,7 @@
 package dev.switchboard.tunnel;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.netty.buffer.ByteBuf;
@@ -69,7 +70,7 @@ public final class Frames {
 	static final byte[] HEARTBEAT = "switchboard-heartbeat".getBytes(StandardCharsets.US_ASCII);
 
 	static boolean isHeartbeat(byte[] payload) {
-		return java.util.Arrays.equals(payload, HEARTBEAT);
+		return Arrays.equals(payload, HEARTBEAT);
 	}
 
 	/**
@@ -88,11 +89,11 @@ public final class Frames {
 
 	/** The status code of a close payload, or {@link #NO_STATUS} for an empty one. */
 	static int closeCode(byte[] payload) {
-		return payload.length >= 2 ? ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF) : NO_STATUS;
+		return (payload.length >= 2) ? ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF) : NO_STATUS;
 	}
 
 	static String closeReason(byte[] payload) {
-		return payload.length > 2 ? new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8) : "";
+		return (payload.length > 2) ? new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8) : "";
 	}
 
 }

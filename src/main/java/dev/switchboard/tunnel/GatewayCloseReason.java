@@ -1,5 +1,7 @@
 package dev.switchboard.tunnel;
 
+import java.util.Locale;
+
 /** Why the gateway itself ended a tunnel, with the close code both peers receive. */
 public enum GatewayCloseReason {
 
@@ -50,7 +52,7 @@ public enum GatewayCloseReason {
 	}
 
 	public String tag() {
-		return name().toLowerCase(java.util.Locale.ROOT);
+		return name().toLowerCase(Locale.ROOT);
 	}
 
 }

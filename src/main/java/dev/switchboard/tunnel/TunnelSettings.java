@@ -52,7 +52,7 @@ public record TunnelSettings(@DefaultValue("16MB") DataSize maxMessageSize, @Def
 	/**
 	 * Refuses values that cannot work, naming the properties and the fix, instead of
 	 * letting them show up in production as tunnels cut at random.
-	 * @param prefix What comes before {@code switchboard.} where the user wrote the value
+	 * @param prefix what comes before {@code switchboard.} where the user wrote the value
 	 * ({@code ""} or {@code metadata.})
 	 */
 	public void check(String prefix) {

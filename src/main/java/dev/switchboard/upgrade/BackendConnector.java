@@ -2,17 +2,23 @@ package dev.switchboard.upgrade;
 
 import java.net.ConnectException;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLException;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -26,6 +32,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
@@ -136,8 +143,8 @@ public class BackendConnector {
 	 * Hands the backend's connection over to a tunnel handler: bytes that arrived after
 	 * the 101 and before the tunnel existed go to it first, then the HTTP handlers leave.
 	 */
-	public static void handOver(Channel backend, io.netty.channel.ChannelHandler tunnelHandler, String name) {
-		io.netty.channel.ChannelPipeline pipeline = backend.pipeline();
+	public static void handOver(Channel backend, ChannelHandler tunnelHandler, String name) {
+		ChannelPipeline pipeline = backend.pipeline();
 		pipeline.addLast(name, tunnelHandler);
 		AnswerHandler answer = (AnswerHandler) pipeline.get(ANSWER);
 		answer.releaseEarlyBytes(pipeline.context(ANSWER));
@@ -151,11 +158,11 @@ public class BackendConnector {
 	 * timeout. After a 101 it stops reading and keeps whatever bytes already came behind
 	 * the 101 until the tunnel takes over.
 	 */
-	private static final class AnswerHandler extends io.netty.channel.ChannelInboundHandlerAdapter {
+	private static final class AnswerHandler extends ChannelInboundHandlerAdapter {
 
 		private final MonoSink<BackendAnswer> sink;
 
-		private final java.util.List<Object> early = new java.util.ArrayList<>(1);
+		private final List<Object> early = new ArrayList<>(1);
 
 		private ScheduledFuture<?> timer;
 
@@ -182,11 +189,11 @@ public class BackendConnector {
 				ctx.channel().config().setAutoRead(false);
 				this.sink.success(new BackendAnswer(ctx.channel(), response));
 			}
-			else if (this.done && msg instanceof io.netty.buffer.ByteBuf) {
+			else if (this.done && msg instanceof ByteBuf) {
 				this.early.add(msg);
 			}
 			else {
-				io.netty.util.ReferenceCountUtil.release(msg);
+				ReferenceCountUtil.release(msg);
 			}
 		}
 
@@ -199,7 +206,7 @@ public class BackendConnector {
 
 		@Override
 		public void handlerRemoved(ChannelHandlerContext ctx) {
-			this.early.forEach(io.netty.util.ReferenceCountUtil::release);
+			this.early.forEach(ReferenceCountUtil::release);
 			this.early.clear();
 		}
 

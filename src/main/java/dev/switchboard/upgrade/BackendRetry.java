@@ -19,6 +19,7 @@ public interface BackendRetry {
 	BackendRetry NONE = (exchange, failed, error) -> Mono.empty();
 
 	/**
+	 * Names the backend to try next.
 	 * @param exchange the handshake's exchange
 	 * @param failed the backend that could not be reached
 	 * @param error why

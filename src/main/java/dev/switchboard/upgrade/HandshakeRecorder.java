@@ -9,6 +9,7 @@ public interface HandshakeRecorder {
 	};
 
 	/**
+	 * Records one handshake's outcome.
 	 * @param exchange the handshake's exchange
 	 * @param routeId its route
 	 * @param outcome how it ended

@@ -28,7 +28,9 @@ public record HandshakeSettings(@DefaultValue("5s") Duration connectTimeout,
 		@DefaultValue("upgrade") String connectionHeaderValue) {
 
 	/**
-	 * @param prefix What comes before {@code switchboard.} where the user wrote the value
+	 * Refuses values that cannot work, naming the properties as the user spelled them.
+	 * @param prefix what comes before {@code switchboard.} where the user wrote the value
+	 * ({@code ""} or {@code metadata.})
 	 */
 	public void check(String prefix) {
 		String p = prefix + "switchboard.";

@@ -53,9 +53,9 @@ public final class UpgradeRequests {
 		}
 		HttpHeaders headers = request.getHeaders();
 		String version = headers.getFirst("Sec-WebSocket-Version");
-		if (!"13".equals(version == null ? null : version.trim())) {
+		if (!"13".equals((version != null) ? version.trim() : null)) {
 			return new Rejection(HttpStatus.UPGRADE_REQUIRED, "Unsupported Sec-WebSocket-Version "
-					+ (version == null ? "(missing)" : "'" + version + "'") + "; this gateway speaks version 13");
+					+ ((version != null) ? "'" + version + "'" : "(missing)") + "; this gateway speaks version 13");
 		}
 		List<String> keys = headers.get("Sec-WebSocket-Key");
 		if (keys == null || keys.size() != 1 || !isValidKey(keys.get(0))) {

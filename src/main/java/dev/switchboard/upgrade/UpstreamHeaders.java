@@ -25,6 +25,7 @@ final class UpstreamHeaders {
 	private UpstreamHeaders() {
 	}
 
+	// Fully qualified: Spring's HttpHeaders is imported.
 	static io.netty.handler.codec.http.HttpHeaders of(HttpHeaders filtered, ServerWebExchange exchange, URI backend,
 			HandshakeSettings settings) {
 		DefaultHttpHeaders headers = new DefaultHttpHeaders();

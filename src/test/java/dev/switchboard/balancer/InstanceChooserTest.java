@@ -2,6 +2,7 @@ package dev.switchboard.balancer;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +38,7 @@ class InstanceChooserTest {
 	@Test
 	void rendezvousIsTheSameForTheSameKeyWhateverTheOrder() {
 		List<ServiceInstance> reversed = new ArrayList<>(THREE);
-		java.util.Collections.reverse(reversed);
+		Collections.reverse(reversed);
 		for (int i = 0; i < 100; i++) {
 			assertThat(InstanceChooser.rendezvous("session-" + i, THREE))
 				.isSameAs(InstanceChooser.rendezvous("session-" + i, reversed));

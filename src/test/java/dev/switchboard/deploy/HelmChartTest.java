@@ -1,5 +1,6 @@
 package dev.switchboard.deploy;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,11 +45,11 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.Environment;
 
-import dev.switchboard.support.RequiredTool;
 import dev.switchboard.SwitchboardApplication;
 import dev.switchboard.balancer.DnsDiscoveryProperties;
 import dev.switchboard.edge.EdgeProperties;
 import dev.switchboard.support.PrivateLoops;
+import dev.switchboard.support.RequiredTool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -626,7 +627,7 @@ class HelmChartTest {
 	}
 
 	private static Optional<Path> onPath(String command) {
-		return Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+		return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
 			.map((dir) -> Path.of(dir, command))
 			.filter(Files::isExecutable)
 			.findFirst();

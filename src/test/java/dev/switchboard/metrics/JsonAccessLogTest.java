@@ -1,6 +1,5 @@
 package dev.switchboard.metrics;
 
-import java.time.Duration;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
@@ -54,19 +53,8 @@ class JsonAccessLogTest {
 			client.sendClose(4005, "done");
 			client.awaitClose();
 		}
-		String line = null;
-		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-		while (line == null && System.nanoTime() < deadline) {
-			line = output.getOut()
-				.lines()
-				.filter((l) -> l.startsWith("{") && l.contains("\"kind\":\"tunnel\""))
-				.findFirst()
-				.orElse(null);
-			if (line == null) {
-				Thread.sleep(50);
-			}
-		}
-		assertThat(line).as("a JSON access-log line for the tunnel").isNotNull();
+		String line = MetricsTest.awaitLine(output, "\"kind\":\"tunnel\"");
+		assertThat(line).as("a JSON access-log line for the tunnel").startsWith("{");
 		Map<String, Object> document = new Yaml().load(line);
 		assertThat((Map<String, Object>) document.get("log")).containsEntry("logger", "switchboard.access");
 		assertThat(document).containsEntry("route", "json")

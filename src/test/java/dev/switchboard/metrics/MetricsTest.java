@@ -3,6 +3,7 @@ package dev.switchboard.metrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.DoubleSupplier;
 
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,7 @@ import dev.switchboard.support.RawHttp;
 import dev.switchboard.support.WsClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * What operators see in Prometheus, read the way Prometheus reads it: over HTTP, from the
@@ -185,30 +187,20 @@ class MetricsTest extends GatewayTest {
 	}
 
 	/**
-	 * Polls until the value is reached (tunnel ends are observed asynchronously), at most
-	 * ten seconds.
+	 * Tunnel ends are observed asynchronously: waits at most ten seconds for the value.
 	 */
-	private static void awaitValue(DoubleSupplier value, double expected) throws InterruptedException {
-		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-		double last = value.getAsDouble();
-		while (last != expected && System.nanoTime() < deadline) {
-			Thread.sleep(50);
-			last = value.getAsDouble();
-		}
-		assertThat(last).isEqualTo(expected);
+	private static void awaitValue(DoubleSupplier value, double expected) {
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(value.getAsDouble()).isEqualTo(expected));
 	}
 
-	private static String awaitLine(CapturedOutput output, String marker) throws InterruptedException {
-		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-		while (System.nanoTime() < deadline) {
-			for (String line : output.getOut().split("\n")) {
-				if (line.contains(marker)) {
-					return line;
-				}
-			}
-			Thread.sleep(50);
-		}
-		throw new AssertionError("no log line containing '" + marker + "'");
+	/**
+	 * The first log line containing {@code marker}, waiting at most ten seconds for it.
+	 */
+	static String awaitLine(CapturedOutput output, String marker) {
+		return await("a log line containing '" + marker + "'").atMost(Duration.ofSeconds(10))
+			.until(() -> output.getOut().lines().filter((line) -> line.contains(marker)).findFirst(),
+					Optional::isPresent)
+			.get();
 	}
 
 }

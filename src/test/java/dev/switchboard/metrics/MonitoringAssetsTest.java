@@ -17,9 +17,9 @@ import org.yaml.snakeyaml.Yaml;
 
 import org.springframework.boot.test.web.server.LocalManagementPort;
 
-import dev.switchboard.support.RequiredTool;
 import dev.switchboard.support.GatewayTest;
 import dev.switchboard.support.PrometheusScrape;
+import dev.switchboard.support.RequiredTool;
 import dev.switchboard.support.WsClient;
 
 import static org.assertj.core.api.Assertions.assertThat;

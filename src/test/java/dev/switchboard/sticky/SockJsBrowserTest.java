@@ -52,8 +52,8 @@ class SockJsBrowserTest {
 
 	@AfterAll
 	static void stop() {
-		StickyGateway.closeAll(browser == null ? null : browser::quit, node, gateway,
-				(redis == null) ? null : redis::stop);
+		StickyGateway.closeAll((browser != null) ? browser::quit : null, node, gateway,
+				(redis != null) ? redis::stop : null);
 	}
 
 	@Test

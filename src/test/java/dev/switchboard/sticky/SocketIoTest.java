@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,7 +52,7 @@ class SocketIoTest {
 
 	@AfterAll
 	static void stop() {
-		StickyGateway.closeAll(node, gateway, (redis == null) ? null : redis::stop);
+		StickyGateway.closeAll(node, gateway, (redis != null) ? redis::stop : null);
 	}
 
 	@Test
@@ -101,9 +103,7 @@ class SocketIoTest {
 			process.destroyForcibly();
 		}
 		assertThat(result).as("the Socket.IO client's result line").isNotNull();
-		java.util.regex.Matcher matcher = java.util.regex.Pattern
-			.compile("ok=(\\S+) names=(\\S*) transport=(\\S+) errors=(.*)")
-			.matcher(result);
+		Matcher matcher = Pattern.compile("ok=(\\S+) names=(\\S*) transport=(\\S+) errors=(.*)").matcher(result);
 		assertThat(matcher.matches()).as(result).isTrue();
 		return Map.of("ok", matcher.group(1), "names", matcher.group(2), "transport", matcher.group(3), "errors",
 				matcher.group(4));

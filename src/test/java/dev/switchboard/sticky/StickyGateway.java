@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import org.awaitility.Awaitility;
 import reactor.netty.http.client.HttpClient;
 import redis.embedded.RedisServer;
 
@@ -162,14 +163,8 @@ final class StickyGateway implements AutoCloseable {
 		this.context.close();
 	}
 
-	static void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
-		long deadline = System.nanoTime() + limit.toNanos();
-		while (!condition.getAsBoolean()) {
-			if (System.nanoTime() > deadline) {
-				throw new AssertionError("not within " + limit + ": " + what);
-			}
-			Thread.sleep(20);
-		}
+	static void await(String what, Duration limit, BooleanSupplier condition) {
+		Awaitility.await(what).atMost(limit).pollInterval(Duration.ofMillis(20)).until(condition::getAsBoolean);
 	}
 
 	/**

@@ -1,7 +1,8 @@
 package dev.switchboard.sticky;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,10 +10,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.netty.ByteBufFlux;
 import redis.embedded.RedisServer;
 
 import org.springframework.cloud.client.discovery.simple.InstanceProperties;
@@ -55,6 +61,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * </table>
  */
 class StickyRoutingTest {
+
+	private static final Log logger = LogFactory.getLog(StickyRoutingTest.class);
 
 	static final String COOKIE = "SWITCHBOARD_STICKY";
 
@@ -231,7 +239,7 @@ class StickyRoutingTest {
 		StickyGateway.Answer first = one.get("/chat/whoami", null);
 		String cookie = first.cookie(COOKIE);
 		String value = cookie.substring(COOKIE.length() + 1);
-		String tampered = COOKIE + "=" + value.substring(0, 5) + (value.charAt(5) == 'A' ? 'B' : 'A')
+		String tampered = COOKIE + "=" + value.substring(0, 5) + ((value.charAt(5) == 'A') ? 'B' : 'A')
 				+ value.substring(6);
 		String forged = COOKIE + "=" + value.substring(0, 23) + "AAAAAAAAAAAAAAAAAAAAAA";
 		String garbage = COOKIE + "=127.0.0.1:" + chat.get(0).port();
@@ -279,7 +287,7 @@ class StickyRoutingTest {
 			assertThat(two.get("/pair/whoami", cookie).body()).isEqualTo(other.name);
 			assertThat(two.ws("/pair/ws/whoami", cookie).body()).isEqualTo(other.name);
 		}
-		System.out.println("Reassignment handshake after the pinned instance died: " + reassignMillis + " ms");
+		logger.info("Reassignment handshake after the pinned instance died: " + reassignMillis + " ms");
 	}
 
 	/**
@@ -362,7 +370,7 @@ class StickyRoutingTest {
 			assertThat(one.meter(SwitchboardMeters.STICKY_REDIS_ERRORS, "operation", "get")).isGreaterThan(0);
 			StickyGateway.Answer readiness = one.get("/actuator/health/readiness", null);
 			assertThat(readiness.status()).isEqualTo(200);
-			System.out.println("First request after Redis stopped: " + firstMillis + " ms");
+			logger.info("First request after Redis stopped: " + firstMillis + " ms");
 		}
 		finally {
 			redis = StickyGateway.redis(redisPort);
@@ -372,7 +380,7 @@ class StickyRoutingTest {
 		StickyGateway.await("both gateways use Redis again", LIMIT,
 				() -> one.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED) == 0
 						&& two.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED) == 0);
-		System.out.println("Back on Redis after restart within " + (System.nanoTime() - back) / 1_000_000 + " ms");
+		logger.info("Back on Redis after restart within " + (System.nanoTime() - back) / 1_000_000 + " ms");
 		String cookie = cookies.get(0);
 		String where = one.get("/chat/whoami", cookie).body();
 		assertThat(two.get("/chat/whoami", cookie).body()).isEqualTo(where);
@@ -402,7 +410,7 @@ class StickyRoutingTest {
 		assertThat(millis).as("the handshake waited for the timeout, not for Redis").isLessThan(2500);
 		assertThat(one.meter(SwitchboardMeters.STICKY_REDIS_ERRORS, "operation", "get")).isGreaterThan(errorsBefore);
 		assertThat(one.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED)).isEqualTo(1);
-		System.out.println("Handshake while Redis was paused: " + millis + " ms");
+		logger.info("Handshake while Redis was paused: " + millis + " ms");
 		StickyGateway.await("back on Redis after the pause", LIMIT,
 				() -> one.meter(SwitchboardMeters.STICKY_REDIS_DEGRADED) == 0);
 		assertThat(one.get("/chat/whoami", cookie).body()).isEqualTo(where);
@@ -413,14 +421,14 @@ class StickyRoutingTest {
 	 * {@code pause}.
 	 */
 	static void pauseRedis(Duration pause) throws IOException {
-		try (java.net.Socket socket = new java.net.Socket("127.0.0.1", redisPort)) {
+		try (Socket socket = new Socket("127.0.0.1", redisPort)) {
 			socket.setSoTimeout(5000);
 			String millis = String.valueOf(pause.toMillis());
 			String command = "*3\r\n$6\r\nCLIENT\r\n$5\r\nPAUSE\r\n$" + millis.length() + "\r\n" + millis + "\r\n";
-			socket.getOutputStream().write(command.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+			socket.getOutputStream().write(command.getBytes(StandardCharsets.US_ASCII));
 			byte[] reply = new byte[5];
 			assertThat(socket.getInputStream().readNBytes(reply, 0, 5)).isEqualTo(5);
-			assertThat(new String(reply, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("+OK\r\n");
+			assertThat(new String(reply, StandardCharsets.US_ASCII)).isEqualTo("+OK\r\n");
 		}
 	}
 
@@ -489,7 +497,7 @@ class StickyRoutingTest {
 			.headers((headers) -> headers.set("Content-Type", "application/json"))
 			.post()
 			.uri(gateway.url("http", path))
-			.send(reactor.netty.ByteBufFlux.fromString(reactor.core.publisher.Mono.just(json)))
+			.send(ByteBufFlux.fromString(Mono.just(json)))
 			.responseSingle((response, body) -> body.asString()
 				.defaultIfEmpty("")
 				.map((text) -> new StickyGateway.Answer(response.status().code(), text, List.of())))

@@ -47,7 +47,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * </tr>
  * </table>
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = "switchboard.client-header-timeout=1s")
 public abstract class GatewayTest {
 
 	protected static final TestBackend backend = new TestBackend();

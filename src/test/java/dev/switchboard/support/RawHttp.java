@@ -44,7 +44,7 @@ public final class RawHttp implements AutoCloseable {
 				break;
 			}
 			head.write(b);
-			matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
+			matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : ((b == '\r') ? 1 : 0);
 		}
 		return head.toString(StandardCharsets.ISO_8859_1);
 	}

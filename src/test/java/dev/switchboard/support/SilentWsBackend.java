@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -61,7 +62,7 @@ public final class SilentWsBackend implements AutoCloseable {
 			head.write(b);
 		}
 		for (String line : head.toString(StandardCharsets.ISO_8859_1).split("\r\n")) {
-			if (line.toLowerCase().startsWith("sec-websocket-key:")) {
+			if (line.toLowerCase(Locale.ROOT).startsWith("sec-websocket-key:")) {
 				return line.substring(line.indexOf(':') + 1).trim();
 			}
 		}

@@ -1,18 +1,28 @@
 package dev.switchboard.support;
 
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
+import io.netty.buffer.Unpooled;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
+import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.WebsocketServerSpec;
@@ -49,8 +59,7 @@ public final class TestBackend implements AutoCloseable {
 
 	private final DisposableServer server;
 
-	private final io.netty.channel.group.ChannelGroup connections = new io.netty.channel.group.DefaultChannelGroup(
-			io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
+	private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
 
 	/**
 	 * What {@code /whoami} and {@code /ws/whoami} answer, to tell several backends apart.
@@ -80,8 +89,8 @@ public final class TestBackend implements AutoCloseable {
 		this.name = name;
 		HttpServer base = HttpServer.create().runOn(TestLoops.LOOPS);
 		if (tls) {
-			base = base.secure((spec) -> spec.sslContext(
-					reactor.netty.http.Http11SslContextSpec.forServer(TestTls.certificate(), TestTls.privateKey())));
+			base = base.secure((spec) -> spec
+				.sslContext(Http11SslContextSpec.forServer(TestTls.certificate(), TestTls.privateKey())));
 		}
 		this.server = base.doOnConnection((connection) -> this.connections.add(connection.channel()))
 			.host("127.0.0.1")
@@ -107,8 +116,7 @@ public final class TestBackend implements AutoCloseable {
 				.route((req) -> req.uri().startsWith("/whoami"), (req, res) -> {
 					record(req);
 					if (req.uri().contains("setio")) {
-						res.header("Set-Cookie",
-								"io=" + name + "-" + java.util.UUID.randomUUID() + "; Path=/; HttpOnly");
+						res.header("Set-Cookie", "io=" + name + "-" + UUID.randomUUID() + "; Path=/; HttpOnly");
 					}
 					return res.header("Content-Type", "text/plain").sendString(Mono.just(name)).then();
 				})
@@ -186,18 +194,13 @@ public final class TestBackend implements AutoCloseable {
 		}
 	}
 
-	/** A request as the backend received it. */
-	public record Request(String method, String uri, String version, HttpHeaders headers) {
-	}
-
 	private Mono<Void> echo(WebsocketInbound in, WebsocketOutbound out) {
 		in.receiveCloseStatus().subscribe(this.closes::add);
 		return out.sendObject(in.aggregateFrames(64 * 1024 * 1024).receiveFrames().concatMap((frame) -> {
 			if (frame instanceof PingWebSocketFrame) {
 				return Mono.empty();
 			}
-			String text = frame.isFinalFragment()
-					&& frame instanceof io.netty.handler.codec.http.websocketx.TextWebSocketFrame t ? t.text() : null;
+			String text = (frame.isFinalFragment() && frame instanceof TextWebSocketFrame t) ? t.text() : null;
 			if ("drop".equals(text)) {
 				// The TCP connection dies with no close frame, as when a backend process
 				// crashes.
@@ -205,8 +208,8 @@ public final class TestBackend implements AutoCloseable {
 				return Mono.empty();
 			}
 			if (text != null && text.startsWith("big:")) {
-				return Mono.just(new io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame(
-						io.netty.buffer.Unpooled.wrappedBuffer(new byte[Integer.parseInt(text.substring(4))])));
+				return Mono.just(new BinaryWebSocketFrame(
+						Unpooled.wrappedBuffer(new byte[Integer.parseInt(text.substring(4))])));
 			}
 			if (text != null && text.startsWith("close:")) {
 				String[] parts = text.split(":", 3);
@@ -228,14 +231,13 @@ public final class TestBackend implements AutoCloseable {
 	/**
 	 * Bytes handed to the flood sender so far: it stalls when the reader does not read.
 	 */
-	public final java.util.concurrent.atomic.AtomicLong flooded = new java.util.concurrent.atomic.AtomicLong();
+	public final AtomicLong flooded = new AtomicLong();
 
 	private Mono<Void> flood(WebsocketOutbound out, long total) {
 		int chunk = 64 * 1024;
-		return out.sendObject(reactor.core.publisher.Flux.range(0, (int) (total / chunk)).map((i) -> {
+		return out.sendObject(Flux.range(0, (int) (total / chunk)).map((i) -> {
 			this.flooded.addAndGet(chunk);
-			return new io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame(
-					io.netty.buffer.Unpooled.wrappedBuffer(new byte[chunk]));
+			return new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[chunk]));
 		})).then();
 	}
 
@@ -259,6 +261,10 @@ public final class TestBackend implements AutoCloseable {
 	@Override
 	public void close() {
 		this.server.disposeNow(Duration.ofSeconds(5));
+	}
+
+	/** A request as the backend received it. */
+	public record Request(String method, String uri, String version, HttpHeaders headers) {
 	}
 
 }

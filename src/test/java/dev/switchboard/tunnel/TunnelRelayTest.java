@@ -20,6 +20,7 @@ import dev.switchboard.support.RawHttp;
 import dev.switchboard.support.WsClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** What crosses an open tunnel, and how it ends. */
 class TunnelRelayTest extends GatewayTest {
@@ -203,20 +204,19 @@ class TunnelRelayTest extends GatewayTest {
 	 * Waits until the backend's sent count stops growing (unchanged for 500 ms), at most
 	 * 15 s.
 	 */
-	private static long awaitStall() throws InterruptedException {
-		long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-		long last = -1;
-		int unchanged = 0;
-		while (System.nanoTime() < deadline) {
+	/**
+	 * The backend's sent-byte count once it stopped growing for 10 polls 50 ms apart (TCP
+	 * backpressure).
+	 */
+	private static long awaitStall() {
+		long[] lastAndUnchanged = { -1, 0 };
+		await("the backend stalls").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(() -> {
 			long now = backend.flooded.get();
-			unchanged = (now == last && now > 0) ? unchanged + 1 : 0;
-			if (unchanged >= 10) {
-				return now;
-			}
-			last = now;
-			TimeUnit.MILLISECONDS.sleep(50);
-		}
-		throw new AssertionError("the backend never stalled; it sent " + backend.flooded.get() + " bytes");
+			lastAndUnchanged[1] = (now == lastAndUnchanged[0] && now > 0) ? lastAndUnchanged[1] + 1 : 0;
+			lastAndUnchanged[0] = now;
+			return lastAndUnchanged[1] >= 10;
+		});
+		return lastAndUnchanged[0];
 	}
 
 }

@@ -3,10 +3,9 @@ package dev.switchboard.upgrade;
 import java.time.Duration;
 
 import io.netty.handler.codec.http.HttpHeaders;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
-import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.WebsocketClientSpec;
 
 import dev.switchboard.support.GatewayTest;

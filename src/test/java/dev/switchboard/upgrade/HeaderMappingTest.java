@@ -14,6 +14,7 @@ import reactor.netty.resources.ConnectionProvider;
 import dev.switchboard.support.GatewayTest;
 import dev.switchboard.support.RawHttp;
 import dev.switchboard.support.TestBackend;
+import dev.switchboard.support.TestLoops;
 import dev.switchboard.support.WsClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -60,7 +61,7 @@ class HeaderMappingTest extends GatewayTest {
 		ConnectionProvider oneConnection = ConnectionProvider.create("one", 1);
 		try {
 			HttpClient client = HttpClient.create(oneConnection)
-				.runOn(dev.switchboard.support.TestLoops.LOOPS)
+				.runOn(TestLoops.LOOPS)
 				.responseTimeout(Duration.ofSeconds(10));
 			List<String> localPorts = Flux.range(0, 3).concatMap((i) -> client.doOnConnected((c) -> {
 			}).get().uri(http("/http/keepalive-" + i)).responseConnection((response, connection) -> {
