@@ -57,9 +57,9 @@ class BalancerConfiguration {
 
 	@Bean
 	Draining switchboardDraining(BackendInstances instances, ReactiveStringRedisTemplate redis,
-			SwitchboardRedisProperties redisProperties, BalancerProperties properties) {
+			SwitchboardRedisProperties redisProperties, BalancerProperties properties, MeterRegistry registry) {
 		return new Draining(instances, redis, redisProperties.key("draining"), redisProperties.getTimeout(),
-				properties.getDrainSyncInterval());
+				properties.getDrainSyncInterval(), registry);
 	}
 
 	/**

@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -18,14 +19,16 @@ import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.resolver.dns.NoopDnsCache;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.cloud.client.DefaultServiceInstance;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
+
+import dev.switchboard.PeriodicTask;
 
 /**
  * The instances of a backend group from the A records of one DNS name, re-resolved every
@@ -50,15 +53,17 @@ class DnsServiceInstanceListSupplier implements ServiceInstanceListSupplier, Dis
 
 	private final DnsNameResolver resolver;
 
-	private final Flux<List<ServiceInstance>> instances;
+	/** The latest list, replayed to every new subscriber. */
+	private final Sinks.Many<List<ServiceInstance>> instances = Sinks.many().replay().latest();
 
-	private volatile Disposable refreshing;
+	private final PeriodicTask refreshing;
 
 	/**
+	 * Resolves {@code target} now and every {@code refreshInterval}.
 	 * @param target {@code host:port}, or {@code https://host:port} for instances that
 	 * speak TLS
 	 */
-	DnsServiceInstanceListSupplier(String serviceId, String target, Duration refreshInterval) {
+	DnsServiceInstanceListSupplier(String serviceId, String target, Duration refreshInterval, MeterRegistry registry) {
 		URI uri = URI.create(target.contains("://") ? target : "http://" + target);
 		if (uri.getHost() == null || uri.getPort() < 0) {
 			throw new IllegalStateException("switchboard.discovery.dns.services." + serviceId
@@ -73,11 +78,9 @@ class DnsServiceInstanceListSupplier implements ServiceInstanceListSupplier, Dis
 			.resolvedAddressTypes(ResolvedAddressTypes.IPV4_ONLY)
 			.resolveCache(NoopDnsCache.INSTANCE)
 			.build();
-		this.instances = Flux.interval(Duration.ZERO, refreshInterval)
-			.concatMap((tick) -> resolve(), 0)
-			.distinctUntilChanged()
-			.replay(1)
-			.autoConnect(1, (connection) -> this.refreshing = connection);
+		// A failed or slow resolution keeps the last list and never stops the refreshing.
+		this.refreshing = PeriodicTask.start("dns-" + serviceId, Duration.ZERO, refreshInterval,
+				() -> resolve().doOnNext(this.instances::tryEmitNext), registry);
 	}
 
 	@Override
@@ -87,7 +90,7 @@ class DnsServiceInstanceListSupplier implements ServiceInstanceListSupplier, Dis
 
 	@Override
 	public Flux<List<ServiceInstance>> get() {
-		return this.instances;
+		return this.instances.asFlux().distinctUntilChanged();
 	}
 
 	private Mono<List<ServiceInstance>> resolve() {
@@ -100,11 +103,7 @@ class DnsServiceInstanceListSupplier implements ServiceInstanceListSupplier, Dis
 			else {
 				sink.error(future.cause());
 			}
-		})).map(this::toInstances).onErrorResume((ex) -> {
-			logger.warn("Cannot resolve " + this.host + " for backend group " + this.serviceId + ": " + ex.getMessage()
-					+ "; keeping the last list of instances");
-			return Mono.empty();
-		});
+		})).map(this::toInstances);
 	}
 
 	private List<ServiceInstance> toInstances(List<InetAddress> addresses) {
@@ -120,10 +119,7 @@ class DnsServiceInstanceListSupplier implements ServiceInstanceListSupplier, Dis
 
 	@Override
 	public void destroy() {
-		Disposable connection = this.refreshing;
-		if (connection != null) {
-			connection.dispose();
-		}
+		this.refreshing.dispose();
 		this.resolver.close();
 		this.loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
 	}

@@ -5,15 +5,16 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
+import dev.switchboard.PeriodicTask;
 import dev.switchboard.tunnel.GatewayCloseReason;
 import dev.switchboard.tunnel.Tunnel;
 
@@ -43,15 +44,18 @@ class Draining implements DisposableBean {
 
 	private final Duration syncInterval;
 
-	private Disposable sync;
+	private final MeterRegistry registry;
+
+	private PeriodicTask sync;
 
 	Draining(BackendInstances instances, ReactiveStringRedisTemplate redis, String key, Duration timeout,
-			Duration syncInterval) {
+			Duration syncInterval, MeterRegistry registry) {
 		this.instances = instances;
 		this.redis = redis;
 		this.key = key;
 		this.timeout = timeout;
 		this.syncInterval = syncInterval;
+		this.registry = registry;
 	}
 
 	/**
@@ -60,7 +64,8 @@ class Draining implements DisposableBean {
 	 */
 	synchronized void start() {
 		if (this.sync == null) {
-			this.sync = Flux.interval(this.syncInterval, this.syncInterval).concatMap((tick) -> sync(), 0).subscribe();
+			this.sync = PeriodicTask.start("drain-sync", this.syncInterval, this.syncInterval, this::sync,
+					this.registry);
 		}
 	}
 
@@ -98,7 +103,6 @@ class Draining implements DisposableBean {
 			.collectMap(Map.Entry::getKey, (entry) -> Long.parseLong(entry.getValue()))
 			.timeout(this.timeout)
 			.doOnNext(this::reconcile)
-			.onErrorResume((ex) -> Mono.empty())
 			.then();
 	}
 

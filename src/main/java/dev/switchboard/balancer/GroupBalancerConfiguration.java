@@ -1,5 +1,7 @@
 package dev.switchboard.balancer;
 
+import io.micrometer.core.instrument.MeterRegistry;
+
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.cloud.client.ServiceInstance;
@@ -36,10 +38,10 @@ class GroupBalancerConfiguration {
 	@Bean
 	@Conditional(OnDnsService.class)
 	ServiceInstanceListSupplier switchboardDnsServiceInstanceListSupplier(Environment environment,
-			DnsDiscoveryProperties dns) {
+			DnsDiscoveryProperties dns, MeterRegistry registry) {
 		String serviceId = environment.getProperty(LoadBalancerClientFactory.PROPERTY_NAME);
-		return new DnsServiceInstanceListSupplier(serviceId, dns.getServices().get(serviceId),
-				dns.getRefreshInterval());
+		return new DnsServiceInstanceListSupplier(serviceId, dns.getServices().get(serviceId), dns.getRefreshInterval(),
+				registry);
 	}
 
 	/**

@@ -53,6 +53,18 @@ public final class SwitchboardMeters {
 	 */
 	public static final String BACKEND_INSTANCES = "switchboard.backend.instances";
 
+	/**
+	 * Time gauge: when a background task (drain sync, Redis probe, DNS refresh) last
+	 * succeeded, by task.
+	 */
+	public static final String TASK_LAST_SUCCESS = "switchboard.task.last.success";
+
+	/**
+	 * Counter: requests the public server refused before routing (malformed, missing
+	 * Host, ...), by reason.
+	 */
+	public static final String REQUESTS_REFUSED = "switchboard.requests.refused";
+
 	public static final String ROUTE = "route";
 
 	public static final String OUTCOME = "outcome";
@@ -78,6 +90,8 @@ public final class SwitchboardMeters {
 	public static final String SERVICE = "backend_service";
 
 	public static final String STATE = "state";
+
+	public static final String TASK = "task";
 
 	public static final String TO_CLIENT = "to_client";
 

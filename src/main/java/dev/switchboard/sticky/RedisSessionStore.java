@@ -9,9 +9,9 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import io.lettuce.core.RedisCommandTimeoutException;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -19,6 +19,7 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.ScanOptions;
 
+import dev.switchboard.PeriodicTask;
 import dev.switchboard.redis.RedisCommands;
 import dev.switchboard.redis.SwitchboardRedisProperties;
 
@@ -53,21 +54,21 @@ class RedisSessionStore implements SessionStore, DisposableBean {
 
 	private final StickyMetrics metrics;
 
-	private final Disposable probe;
+	private final PeriodicTask probe;
 
 	private volatile boolean degraded;
 
 	RedisSessionStore(RedisCommands commands, ReactiveStringRedisTemplate redis, SwitchboardRedisProperties properties,
-			StickyMetrics metrics) {
+			StickyMetrics metrics, MeterRegistry registry) {
 		this.commands = commands;
 		this.redis = redis;
 		this.timeout = properties.getTimeout();
 		this.metrics = metrics;
 		metrics.degradedGauge(this::degraded);
-		this.probe = Flux.interval(properties.getProbeInterval(), properties.getProbeInterval())
-			.filter((tick) -> this.degraded)
-			.concatMap((tick) -> probe(), 0)
-			.subscribe();
+		// Probing does nothing while Redis answers; the task's gauge shows the loop is
+		// alive either way.
+		this.probe = PeriodicTask.start("redis-probe", properties.getProbeInterval(), properties.getProbeInterval(),
+				() -> this.degraded ? probe() : Mono.empty(), registry);
 	}
 
 	@Override

@@ -76,8 +76,8 @@ class StickyConfiguration {
 
 	@Bean
 	RedisSessionStore switchboardStickySessionStore(RedisCommands commands, ReactiveStringRedisTemplate redis,
-			SwitchboardRedisProperties properties, StickyMetrics metrics) {
-		return new RedisSessionStore(commands, redis, properties, metrics);
+			SwitchboardRedisProperties properties, StickyMetrics metrics, MeterRegistry registry) {
+		return new RedisSessionStore(commands, redis, properties, metrics, registry);
 	}
 
 	@Bean

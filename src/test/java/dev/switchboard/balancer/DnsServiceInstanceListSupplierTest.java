@@ -18,7 +18,7 @@ class DnsServiceInstanceListSupplierTest {
 	@Test
 	void theARecordsAreTheInstances() {
 		DnsServiceInstanceListSupplier supplier = new DnsServiceInstanceListSupplier("chat", "localhost:8080",
-				Duration.ofSeconds(5));
+				Duration.ofSeconds(5), null);
 		try {
 			List<ServiceInstance> instances = supplier.get().next().block(Duration.ofSeconds(10));
 			assertThat(instances).singleElement().satisfies((instance) -> {
@@ -36,7 +36,7 @@ class DnsServiceInstanceListSupplierTest {
 	@Test
 	void aTargetWithoutPortIsRefused() {
 		assertThatIllegalStateException()
-			.isThrownBy(() -> new DnsServiceInstanceListSupplier("chat", "chat-headless", Duration.ofSeconds(5)))
+			.isThrownBy(() -> new DnsServiceInstanceListSupplier("chat", "chat-headless", Duration.ofSeconds(5), null))
 			.withMessageContaining("switchboard.discovery.dns.services.chat");
 	}
 

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
@@ -76,6 +77,8 @@ class StickyRoutingTest {
 
 	static final List<TestBackend> movable = List.of(new TestBackend("m"), new TestBackend("n"));
 
+	static final TestBackend stalled = new TestBackend("s");
+
 	static int redisPort;
 
 	static RedisServer redis;
@@ -94,10 +97,15 @@ class StickyRoutingTest {
 		// Instance lists are cached for 35 s by default; 1 s lets a test see an instance
 		// leave discovery.
 		args.add("--spring.cloud.loadbalancer.cache.ttl=1s");
+		// Drains are read from Redis every 200 ms: shorter than the 500 ms Redis timeout,
+		// so a stalled
+		// Redis makes syncs overrun their interval.
+		args.add("--switchboard.balancer.drain-sync-interval=200ms");
 		args.addAll(StickyGateway.instances("chat", ports(chat)));
 		args.addAll(StickyGateway.instances("pair", ports(pair)));
 		args.addAll(StickyGateway.instances("drainable", ports(drainable)));
 		args.addAll(StickyGateway.instances("movable", ports(movable)));
+		args.addAll(StickyGateway.instances("stalled", stalled.port()));
 		args.addAll(StickyGateway.stickyRoute(0, "chat", "chat", "/chat", Map.of()));
 		args.addAll(StickyGateway.stickyRoute(1, "pair", "pair", "/pair", Map.of()));
 		args.addAll(StickyGateway.stickyRoute(2, "drain", "drainable", "/drain", Map.of()));
@@ -105,6 +113,7 @@ class StickyRoutingTest {
 				Map.of("learn-cookie", "io", "learn-query-param", "sid", "cookie-name", "LEARN")));
 		args.addAll(StickyGateway.stickyRoute(4, "dns", "resolved", "/dns", Map.of()));
 		args.addAll(StickyGateway.stickyRoute(5, "movable", "movable", "/movable", Map.of()));
+		args.addAll(StickyGateway.stickyRoute(6, "stalled", "stalled", "/stalled", Map.of()));
 		args.add("--switchboard.discovery.dns.services.resolved=localhost:" + chat.get(0).port());
 		one = new StickyGateway(args);
 		// The second replica sits behind a proxy it trusts (loopback): it believes
@@ -121,6 +130,7 @@ class StickyRoutingTest {
 		pair.forEach(TestBackend::close);
 		drainable.forEach(TestBackend::close);
 		movable.forEach(TestBackend::close);
+		stalled.close();
 		redis.stop();
 	}
 
@@ -430,6 +440,49 @@ class StickyRoutingTest {
 			assertThat(socket.getInputStream().readNBytes(reply, 0, 5)).isEqualTo(5);
 			assertThat(new String(reply, StandardCharsets.US_ASCII)).isEqualTo("+OK\r\n");
 		}
+	}
+
+	/**
+	 * The drain sync is a loop in the background of every replica: while Redis stalls,
+	 * each sync takes the whole Redis timeout (500 ms), longer than its interval (200
+	 * ms). The loop must survive that (it once died of it for good) and follow a drain
+	 * started on another replica afterwards.
+	 */
+	@Test
+	void aDrainStartedAfterRedisStalledIsFollowedByTheOtherReplica() throws Exception {
+		pauseRedis(Duration.ofSeconds(2));
+		StickyGateway.await("Redis answers again", LIMIT, () -> {
+			try (Socket socket = new Socket("127.0.0.1", redisPort)) {
+				socket.setSoTimeout(200);
+				socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+				return socket.getInputStream().read() == '+';
+			}
+			catch (IOException ex) {
+				return false;
+			}
+		});
+		String instance = "127.0.0.1:" + stalled.port();
+		assertThat(two.get("/stalled/whoami", null).body()).isEqualTo("s");
+		try {
+			assertThat(
+					post(one, "/actuator/backends", "{\"instance\":\"" + instance + "\",\"draining\":true}").status())
+				.isEqualTo(200);
+			StickyGateway.await("the other replica follows the drain", LIMIT, () -> draining(two, instance));
+		}
+		finally {
+			post(one, "/actuator/backends", "{\"instance\":\"" + instance + "\",\"draining\":false}");
+			StickyGateway.await("the other replica ends the drain", LIMIT, () -> !draining(two, instance));
+		}
+	}
+
+	/**
+	 * Whether {@code gateway}'s /actuator/backends lists {@code instance} as draining.
+	 */
+	private static boolean draining(StickyGateway gateway, String instance) {
+		String body = gateway.get("/actuator/backends", null).body();
+		return Pattern.compile("\"instance\":\"" + Pattern.quote(instance) + "\"[^}]*\"draining\":true")
+			.matcher(body)
+			.find();
 	}
 
 	@Test
