@@ -50,6 +50,11 @@ public class SwitchboardDefaults implements EnvironmentPostProcessor {
 		defaults.put("management.endpoint.health.group.readiness.include", "readinessState");
 		defaults.put("management.health.redis.enabled", false);
 		defaults.put("management.info.env.enabled", true);
+		// Reactor Netty logs every request its decoder cannot parse at WARN: a log flood
+		// whoever sends
+		// garbage controls. The edge's RequestGuard counts them by reason and logs at
+		// most 10 a second.
+		defaults.put("logging.level.reactor.netty.http.server.HttpServerOperations", "error");
 		return Map.copyOf(defaults);
 	}
 

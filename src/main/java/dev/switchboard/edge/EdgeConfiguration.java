@@ -1,5 +1,6 @@
 package dev.switchboard.edge;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import reactor.netty.NettyPipeline;
 
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -15,6 +16,24 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(EdgeProperties.class)
 class EdgeConfiguration {
+
+	@Bean
+	RefusedRequests switchboardRefusedRequests(MeterRegistry registry) {
+		return new RefusedRequests(registry);
+	}
+
+	/**
+	 * Right after the HTTP decoder: malformed requests are refused before any route sees
+	 * them.
+	 */
+	@Bean
+	NettyServerCustomizer switchboardRequestGuard(RefusedRequests refused) {
+		return (server) -> server.doOnChannelInit((observer, channel, remoteAddress) -> {
+			if (channel.pipeline().get(NettyPipeline.HttpCodec) != null) {
+				channel.pipeline().addAfter(NettyPipeline.HttpCodec, RequestGuard.NAME, new RequestGuard(refused));
+			}
+		});
+	}
 
 	@Bean
 	NettyServerCustomizer switchboardClientHeaderTimeout(EdgeProperties properties) {

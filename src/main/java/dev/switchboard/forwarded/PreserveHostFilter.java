@@ -21,7 +21,13 @@ public class PreserveHostFilter implements GlobalFilter, Ordered {
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
-		exchange.getAttributes().put(PRESERVE_HOST_HEADER_ATTRIBUTE, true);
+		// An HTTP/1.0 request may come without Host: then there is nothing to preserve,
+		// and the gateway's
+		// HTTP client would fail on the missing value; the backend gets its own host:port
+		// instead.
+		if (exchange.getRequest().getHeaders().getHost() != null) {
+			exchange.getAttributes().put(PRESERVE_HOST_HEADER_ATTRIBUTE, true);
+		}
 		return chain.filter(exchange);
 	}
 

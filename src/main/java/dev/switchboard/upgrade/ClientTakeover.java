@@ -8,6 +8,7 @@ import io.netty.channel.ChannelPipeline;
 import reactor.netty.NettyPipeline;
 
 import dev.switchboard.edge.ClientHeaderTimeoutHandler;
+import dev.switchboard.edge.RequestGuard;
 
 /**
  * Makes the client's connection one end of a tunnel: the tunnel's handler goes in front
@@ -26,7 +27,7 @@ final class ClientTakeover {
 	private static final List<String> HTTP_HANDLERS = List.of(NettyPipeline.HttpTrafficHandler,
 			NettyPipeline.AccessLogHandler, NettyPipeline.HttpMetricsHandler, NettyPipeline.CompressionHandler,
 			NettyPipeline.IdleTimeoutHandler, NettyPipeline.ReadTimeoutHandler, ClientHeaderTimeoutHandler.NAME,
-			NettyPipeline.HttpCodec);
+			RequestGuard.NAME, NettyPipeline.HttpCodec);
 
 	private ClientTakeover() {
 	}

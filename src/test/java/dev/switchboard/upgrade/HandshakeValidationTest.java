@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.switchboard.support.GatewayTest;
 import dev.switchboard.support.RawHttp;
+import dev.switchboard.support.TestBackendRequests;
 import dev.switchboard.support.WsClient;
 
 import static org.assertj.core.api.Assertions.assertThat;

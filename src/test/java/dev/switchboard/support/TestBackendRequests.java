@@ -1,10 +1,12 @@
-package dev.switchboard.upgrade;
-
-import dev.switchboard.support.TestBackend;
+package dev.switchboard.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-final class TestBackendRequests {
+/**
+ * What a {@link TestBackend} received, for tests that prove a request was never
+ * forwarded.
+ */
+public final class TestBackendRequests {
 
 	private TestBackendRequests() {
 	}
@@ -13,7 +15,7 @@ final class TestBackendRequests {
 	 * Everything the backend received up to the marker: the refused URI must not be among
 	 * it.
 	 */
-	static void assertNextIsMarker(TestBackend backend, String refusedUri, String markerUri)
+	public static void assertNextIsMarker(TestBackend backend, String refusedUri, String markerUri)
 			throws InterruptedException {
 		while (true) {
 			TestBackend.Request request = backend.awaitRequest("/");
