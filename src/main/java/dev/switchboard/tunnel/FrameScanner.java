@@ -12,11 +12,30 @@ import io.netty.buffer.Unpooled;
  * message before any byte of it leaves, swallow a pong it asked for, or slip in a frame
  * of its own.
  *
+ * Every header is judged before any byte of its frame is forwarded (RFC 6455, 5.2-5.5):
+ * masking as the direction requires, no reserved opcodes, no RSV bits the negotiated
+ * extensions do not use, no fragmented or oversized control frames, continuations only
+ * inside a message and no new message inside one, close payloads with a code allowed on
+ * the wire. A violation stops the scan and is reported; the frame never reaches the other
+ * side. Payloads stay undecoded.
+ *
  * Runs only on the tunnel's event loop; not thread-safe by design.
  */
 final class FrameScanner {
 
 	private final long maxMessageSize;
+
+	/**
+	 * Whether frames from this side must be masked (a client's) or must not be (a
+	 * server's).
+	 */
+	private final boolean expectMasked;
+
+	/**
+	 * The RSV bits (0x70 of the first byte) the negotiated extensions may set on data
+	 * frames.
+	 */
+	private final int allowedRsv;
 
 	private final Events events;
 
@@ -39,6 +58,11 @@ final class FrameScanner {
 	/** The data frame being scanned is dropped. */
 	private boolean dropFrame;
 
+	/**
+	 * A data frame without FIN was seen: continuation frames follow until one with FIN.
+	 */
+	private boolean inMessage;
+
 	private boolean stopped;
 
 	long messages;
@@ -50,8 +74,19 @@ final class FrameScanner {
 
 	long bytes;
 
-	FrameScanner(long maxMessageSize, Events events, Target target, TrafficRecorder recorder) {
+	/**
+	 * A scanner of the bytes one side sends.
+	 * @param maxMessageSize largest message (its fragments together) let through
+	 * @param expectMasked whether the side sending these bytes is a client (frames
+	 * masked)
+	 * @param allowedRsv the RSV bits its negotiated extensions may set (see
+	 * {@link Frames#allowedRsv})
+	 */
+	FrameScanner(long maxMessageSize, boolean expectMasked, int allowedRsv, Events events, Target target,
+			TrafficRecorder recorder) {
 		this.maxMessageSize = maxMessageSize;
+		this.expectMasked = expectMasked;
+		this.allowedRsv = allowedRsv;
 		this.recorder = recorder;
 		this.events = events;
 		this.target = target;
@@ -63,6 +98,15 @@ final class FrameScanner {
 	 */
 	boolean atBoundary() {
 		return this.payloadRemaining == 0;
+	}
+
+	/**
+	 * Whether a frame or a fragmented message has started and not ended: a header or
+	 * payload still to come, or continuation frames awaited. Bounded by
+	 * {@code frame-timeout}.
+	 */
+	boolean midFrame() {
+		return this.payloadRemaining > 0 || this.pending != null || this.inMessage;
 	}
 
 	/** Whether a data frame started since the last call. */
@@ -127,12 +171,13 @@ final class FrameScanner {
 				}
 				long length = (length7 == 126) ? in.getUnsignedShort(pos + 2)
 						: (length7 == 127) ? in.getLong(pos + 2) : length7;
-				if (length < 0 || (opcode >= Frames.OP_CLOSE && length > 125)) {
+				String violation = violation(b0, masked, length);
+				if (violation != null) {
 					stop(in, from, pos);
-					this.events.onProtocolError((length < 0) ? "frame length with the most significant bit set"
-							: "control frame longer than 125 bytes");
+					this.events.onProtocolError(violation);
 					return;
 				}
+				boolean fin = (b0 & 0x80) != 0;
 				if (opcode >= Frames.OP_CLOSE) {
 					int frameLength = headerLength + (int) length;
 					if (available < frameLength) {
@@ -140,6 +185,12 @@ final class FrameScanner {
 					}
 					byte[] payload = Frames.payload(in, pos + headerLength, (int) length,
 							masked ? pos + headerLength - 4 : -1);
+					String badClose = (opcode == Frames.OP_CLOSE) ? Frames.closePayloadViolation(payload) : null;
+					if (badClose != null) {
+						stop(in, from, pos);
+						this.events.onProtocolError(badClose);
+						return;
+					}
 					// What came before goes first: the tunnel may write frames of its own
 					// in reaction.
 					from = flush(in, from, pos);
@@ -152,16 +203,22 @@ final class FrameScanner {
 					}
 					continue;
 				}
+				this.inMessage = !fin;
 				this.dropFrame = this.discardData;
 				this.dataSeen = true;
 				if (!this.dropFrame) {
 					this.messageSize = (opcode == Frames.OP_CONTINUATION) ? this.messageSize + length : length;
 					if (this.messageSize > this.maxMessageSize) {
-						stop(in, from, pos);
+						// Nothing of this frame leaves; its payload is skipped, and what
+						// this side sends
+						// next is still scanned, so its answer to the gateway's close is
+						// seen.
+						from = flush(in, from, pos) + headerLength;
+						this.discardData = true;
+						this.dropFrame = true;
 						this.events.onMessageTooBig(this.messageSize);
-						return;
 					}
-					if ((b0 & 0x80) != 0) {
+					else if (fin) {
 						this.messages++;
 					}
 				}
@@ -185,6 +242,38 @@ final class FrameScanner {
 				this.recorder.record(this.messages - messagesBefore, this.bytes - bytesBefore);
 			}
 		}
+	}
+
+	/** What is wrong with a frame header, or null when nothing is. */
+	private String violation(int b0, boolean masked, long length) {
+		int opcode = b0 & 0x0F;
+		boolean control = opcode >= Frames.OP_CLOSE;
+		if (length < 0) {
+			return "frame length with the most significant bit set";
+		}
+		if (masked != this.expectMasked) {
+			return this.expectMasked ? "unmasked frame from a client" : "masked frame from a server";
+		}
+		if ((opcode > Frames.OP_BINARY && !control) || opcode > Frames.OP_PONG) {
+			return "reserved opcode 0x" + Integer.toHexString(opcode);
+		}
+		int rsv = b0 & 0x70;
+		if (rsv != 0 && (control || (rsv & ~this.allowedRsv) != 0)) {
+			return "RSV bits 0x" + Integer.toHexString(rsv >> 4) + " set without an extension that uses them";
+		}
+		if (control) {
+			if ((b0 & 0x80) == 0) {
+				return "fragmented control frame";
+			}
+			return (length > 125) ? "control frame longer than 125 bytes" : null;
+		}
+		if (opcode == Frames.OP_CONTINUATION && !this.inMessage) {
+			return "continuation frame outside a fragmented message";
+		}
+		if (opcode != Frames.OP_CONTINUATION && this.inMessage) {
+			return "new message before the fragmented one ended";
+		}
+		return null;
 	}
 
 	/** At a frame boundary: lets the target write a frame it was holding back, if any. */

@@ -2,6 +2,8 @@ package dev.switchboard.tunnel;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.netty.buffer.ByteBuf;
@@ -71,6 +73,44 @@ public final class Frames {
 
 	static boolean isHeartbeat(byte[] payload) {
 		return Arrays.equals(payload, HEARTBEAT);
+	}
+
+	/**
+	 * The RSV bits data frames may carry, given the extensions the handshake negotiated
+	 * ({@code Sec-WebSocket-Extensions} of the 101): RSV1 for {@code permessage-deflate}
+	 * (RFC 7692), all three for any extension the gateway does not know (it cannot judge
+	 * them), none without.
+	 */
+	public static int allowedRsv(List<String> negotiated) {
+		int allowed = 0;
+		for (String header : negotiated) {
+			for (String extension : header.split(",")) {
+				String name = extension.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+				if (name.isEmpty()) {
+					continue;
+				}
+				allowed |= name.equals("permessage-deflate") ? 0x40 : 0x70;
+			}
+		}
+		return allowed;
+	}
+
+	/**
+	 * What is wrong with a close frame's payload (RFC 6455, 5.5.1 and 7.4), or null: a
+	 * lone byte, or a code that may not be sent (1004-1006, 1015, below 1000, 1016-2999,
+	 * 5000 and above).
+	 */
+	static String closePayloadViolation(byte[] payload) {
+		if (payload.length == 0) {
+			return null;
+		}
+		if (payload.length == 1) {
+			return "close frame with a one-byte payload";
+		}
+		int code = closeCode(payload);
+		boolean allowed = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014)
+				|| (code >= 3000 && code <= 4999);
+		return allowed ? null : "close code " + code + " may not be sent";
 	}
 
 	/**

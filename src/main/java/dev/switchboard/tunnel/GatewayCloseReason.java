@@ -14,8 +14,17 @@ public enum GatewayCloseReason {
 	 */
 	MESSAGE_TOO_BIG(1009, "message too big"),
 
-	/** A peer sent frames no endpoint may send. */
+	/**
+	 * A peer sent a frame no endpoint may send (it gets 1002 and its connection is
+	 * closed, the other side 1001).
+	 */
 	PROTOCOL_ERROR(1002, "protocol error"),
+
+	/**
+	 * A peer started a frame or fragmented message and did not finish it within the frame
+	 * timeout (1008, then 1001).
+	 */
+	FRAME_TIMEOUT(1008, "frame timeout"),
 
 	/**
 	 * Its backend instance is being drained; the client reconnects and lands elsewhere.

@@ -38,8 +38,6 @@ public final class Tunnel {
 
 	static final int MESSAGE_TOO_BIG = 1009;
 
-	static final int PROTOCOL_ERROR = 1002;
-
 	private final TunnelOrigin origin;
 
 	private final TunnelSettings settings;
@@ -59,6 +57,12 @@ public final class Tunnel {
 	/** The one timer, at the policy's next deadline. */
 	private ScheduledFuture<?> policyTimer;
 
+	/**
+	 * When the policy timer fires (nanoTime), to bring it forward when a frame clock
+	 * starts.
+	 */
+	private long policyTimerAt;
+
 	private CloseInitiator initiator;
 
 	private int closeCode = Frames.ABNORMAL;
@@ -69,7 +73,12 @@ public final class Tunnel {
 
 	private boolean ended;
 
-	public Tunnel(TunnelOrigin origin, TunnelSettings settings, TunnelListener listener) {
+	/**
+	 * A tunnel over two connections whose handshake succeeded.
+	 * @param allowedRsv the RSV bits the negotiated extensions use (see
+	 * {@link Frames#allowedRsv})
+	 */
+	public Tunnel(TunnelOrigin origin, TunnelSettings settings, int allowedRsv, TunnelListener listener) {
 		this.origin = origin;
 		this.settings = settings;
 		this.listener = listener;
@@ -78,8 +87,10 @@ public final class Tunnel {
 		this.client.peer = this.backend;
 		this.backend.peer = this.client;
 		long max = settings.maxMessageSize().toBytes();
-		this.client.scanner = new FrameScanner(max, new SideEvents(this.client), this.backend, origin.toBackend());
-		this.backend.scanner = new FrameScanner(max, new SideEvents(this.backend), this.client, origin.toClient());
+		this.client.scanner = new FrameScanner(max, true, allowedRsv, new SideEvents(this.client), this.backend,
+				origin.toBackend());
+		this.backend.scanner = new FrameScanner(max, false, allowedRsv, new SideEvents(this.backend), this.client,
+				origin.toClient());
 		this.openedAtNanos = System.nanoTime();
 	}
 
@@ -204,6 +215,15 @@ public final class Tunnel {
 		long now = System.nanoTime();
 		this.policy.heard(side.isClient, now);
 		takeDataSeen(now);
+		if (this.policy.frame(side.isClient, side.scanner.midFrame(), now) && !this.ended && this.gatewayReason == null
+				&& (this.policyTimer == null || this.policy.nextDelay(now) < this.policyTimerAt - now)) {
+			// A frame started whose deadline comes before the timer: bring the timer
+			// forward.
+			if (this.policyTimer != null) {
+				this.policyTimer.cancel(false);
+			}
+			schedulePolicy(now);
+		}
 	}
 
 	/**
@@ -219,8 +239,12 @@ public final class Tunnel {
 	private void schedulePolicy(long now) {
 		long delay = this.policy.nextDelay(now);
 		if (delay != Long.MAX_VALUE) {
+			this.policyTimerAt = now + Math.max(0, delay);
 			this.policyTimer = this.client.ctx.executor()
 				.schedule(this::checkPolicy, Math.max(0, delay), TimeUnit.NANOSECONDS);
+		}
+		else {
+			this.policyTimer = null;
 		}
 	}
 
@@ -234,7 +258,14 @@ public final class Tunnel {
 		takeDataSeen(now);
 		TunnelPolicy.Due due = this.policy.due(now);
 		if (due.close() == GatewayCloseReason.DEAD_PEER) {
-			deadPeer(due.deadIsClient() ? this.client : this.backend);
+			deadPeer(due.sideIsClient() ? this.client : this.backend);
+			return;
+		}
+		if (due.close() == GatewayCloseReason.FRAME_TIMEOUT) {
+			TunnelSide slow = due.sideIsClient() ? this.client : this.backend;
+			logger.info(describe() + ": " + slow.name() + " did not finish a frame within "
+					+ this.settings.frameTimeout().toMillis() + "ms (switchboard.frame-timeout); closing with 1008");
+			fail(slow, GatewayCloseReason.FRAME_TIMEOUT);
 			return;
 		}
 		if (due.close() != null) {
@@ -267,6 +298,37 @@ public final class Tunnel {
 		dead.ctx.close();
 		if (dead.peer.inactive) {
 			end();
+		}
+	}
+
+	/**
+	 * Fails the offender's connection (RFC 6455, 7.1.7): it gets the reason's close code
+	 * and its TCP connection is closed right after, no answer awaited. The other side
+	 * gets 1001 and the usual close handshake, or, when part of the offender's frame
+	 * already reached it, a closed connection (no frame can follow half a frame).
+	 */
+	private void fail(TunnelSide offender, GatewayCloseReason reason) {
+		TunnelSide other = offender.peer;
+		if (this.ended || this.gatewayReason != null) {
+			offender.ctx.close();
+			return;
+		}
+		this.gatewayReason = reason;
+		if (this.initiator == null) {
+			this.initiator = CloseInitiator.GATEWAY;
+			this.closeCode = reason.code();
+			this.closeReason = reason.description();
+		}
+		this.client.scanner.discardData();
+		this.backend.scanner.discardData();
+		offender.sendGatewayClose(reason.code(), reason.description());
+		offender.closeAfterFlush();
+		if (offender.scanner.atBoundary()) {
+			other.sendGatewayClose(GOING_AWAY, offender.name() + " " + reason.description());
+			startCloseTimer();
+		}
+		else {
+			other.ctx.close();
 		}
 	}
 
@@ -391,7 +453,7 @@ public final class Tunnel {
 		public void onProtocolError(String problem) {
 			logger.info(describe() + ": " + this.side.name() + " broke the WebSocket protocol (" + problem
 					+ "); closing with 1002");
-			closeByGateway(GatewayCloseReason.PROTOCOL_ERROR, PROTOCOL_ERROR, "protocol error");
+			fail(this.side, GatewayCloseReason.PROTOCOL_ERROR);
 		}
 
 	}

@@ -3,8 +3,9 @@ package dev.switchboard.tunnel;
 /**
  * When a tunnel must act, and what it must do then: ping a side that has gone quiet,
  * declare dead a side that did not answer, end a tunnel that carried no data for the idle
- * timeout or outlived its maximum lifetime. Pure: it reads no clock and touches no
- * socket. The tunnel feeds it {@code System.nanoTime()} values, keeps one timer at
+ * timeout or outlived its maximum lifetime, fail a side whose frame (or fragmented
+ * message) did not complete within the frame timeout. Pure: it reads no clock and touches
+ * no socket. The tunnel feeds it {@code System.nanoTime()} values, keeps one timer at
  * {@link #nextDelay(long)}, and carries out what {@link #due(long)} answers.
  */
 final class TunnelPolicy {
@@ -20,6 +21,8 @@ final class TunnelPolicy {
 
 	private final long maxLifetime;
 
+	private final long frameTimeout;
+
 	private final long openedAt;
 
 	/** When a data frame last crossed the tunnel in either direction. */
@@ -34,6 +37,7 @@ final class TunnelPolicy {
 		this.heartbeatTimeout = settings.heartbeatTimeout().toNanos();
 		this.idleTimeout = settings.idleTimeout().toNanos();
 		this.maxLifetime = settings.maxLifetime().toNanos();
+		this.frameTimeout = settings.frameTimeout().toNanos();
 		this.openedAt = now;
 		this.lastData = now;
 		this.client = new SideClock(now);
@@ -45,6 +49,26 @@ final class TunnelPolicy {
 		SideClock side = fromClient ? this.client : this.backend;
 		side.lastHeard = now;
 		side.pinged = false;
+	}
+
+	/**
+	 * Whether the side is in the middle of a frame or fragmented message after its last
+	 * read.
+	 * @return true when a frame clock started now (the next deadline may have come
+	 * closer)
+	 */
+	boolean frame(boolean fromClient, boolean midFrame, long now) {
+		SideClock side = fromClient ? this.client : this.backend;
+		if (!midFrame) {
+			side.inFrame = false;
+			return false;
+		}
+		if (side.inFrame || this.frameTimeout <= 0) {
+			return false;
+		}
+		side.inFrame = true;
+		side.frameStartedAt = now;
+		return true;
 	}
 
 	/**
@@ -68,6 +92,10 @@ final class TunnelPolicy {
 		if (this.idleTimeout > 0) {
 			next = Math.min(next, this.lastData - now + this.idleTimeout);
 		}
+		if (this.frameTimeout > 0) {
+			next = Math.min(next, this.client.frameDelay(now, this.frameTimeout));
+			next = Math.min(next, this.backend.frameDelay(now, this.frameTimeout));
+		}
 		if (this.heartbeatInterval > 0) {
 			next = Math.min(next, this.client.delay(now, this.heartbeatInterval, this.heartbeatTimeout));
 			next = Math.min(next, this.backend.delay(now, this.heartbeatInterval, this.heartbeatTimeout));
@@ -77,8 +105,8 @@ final class TunnelPolicy {
 
 	/**
 	 * What is due at {@code now}, in order: the maximum lifetime, the idle timeout, a
-	 * side that did not answer its ping (client first), pings to quiet sides. Pings it
-	 * asks for count as sent.
+	 * side whose frame is overdue (client first), a side that did not answer its ping
+	 * (client first), pings to quiet sides. Pings it asks for count as sent.
 	 */
 	Due due(long now) {
 		if (this.maxLifetime > 0 && now - this.openedAt >= this.maxLifetime) {
@@ -86,6 +114,12 @@ final class TunnelPolicy {
 		}
 		if (this.idleTimeout > 0 && now - this.lastData >= this.idleTimeout) {
 			return new Due(GatewayCloseReason.IDLE_TIMEOUT, false, false, false);
+		}
+		if (this.client.frameOverdue(now, this.frameTimeout)) {
+			return new Due(GatewayCloseReason.FRAME_TIMEOUT, true, false, false);
+		}
+		if (this.backend.frameOverdue(now, this.frameTimeout)) {
+			return new Due(GatewayCloseReason.FRAME_TIMEOUT, false, false, false);
 		}
 		if (this.heartbeatInterval <= 0) {
 			return NOTHING;
@@ -105,15 +139,16 @@ final class TunnelPolicy {
 	 * What the tunnel must do.
 	 *
 	 * @param close the gateway closes the tunnel for this reason, or null
-	 * @param deadIsClient with {@link GatewayCloseReason#DEAD_PEER}: whether the client
-	 * (else the backend) is dead
+	 * @param sideIsClient with {@link GatewayCloseReason#DEAD_PEER} and
+	 * {@link GatewayCloseReason#FRAME_TIMEOUT}: whether the client (else the backend) is
+	 * the side concerned
 	 * @param pingClient send the client a heartbeat ping
 	 * @param pingBackend send the backend a heartbeat ping
 	 */
-	record Due(GatewayCloseReason close, boolean deadIsClient, boolean pingClient, boolean pingBackend) {
+	record Due(GatewayCloseReason close, boolean sideIsClient, boolean pingClient, boolean pingBackend) {
 	}
 
-	/** One side's heartbeat state. */
+	/** One side's heartbeat and frame clocks. */
 	private static final class SideClock {
 
 		long lastHeard;
@@ -122,12 +157,24 @@ final class TunnelPolicy {
 
 		long pingSentAt;
 
+		boolean inFrame;
+
+		long frameStartedAt;
+
 		SideClock(long now) {
 			this.lastHeard = now;
 		}
 
 		long delay(long now, long interval, long timeout) {
 			return this.pinged ? this.pingSentAt - now + timeout : this.lastHeard - now + interval;
+		}
+
+		long frameDelay(long now, long timeout) {
+			return this.inFrame ? this.frameStartedAt - now + timeout : Long.MAX_VALUE;
+		}
+
+		boolean frameOverdue(long now, long timeout) {
+			return this.inFrame && timeout > 0 && now - this.frameStartedAt >= timeout;
 		}
 
 		boolean unanswered(long now, long timeout) {

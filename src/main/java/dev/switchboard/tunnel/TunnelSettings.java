@@ -32,12 +32,15 @@ import static dev.switchboard.config.SettingChecks.positive;
  * periodic reconnects; 0 means no limit
  * @param answerPings Answer the peers' own pings at the gateway instead of relaying them
  * to the other side
+ * @param frameTimeout Longest time a frame, or a fragmented message, may take to arrive
+ * once it started; a side that takes longer is closed with 1008 "frame timeout" (a
+ * slowloris at the frame level); 0 disables
  */
 @ConfigurationProperties("switchboard")
 public record TunnelSettings(@DefaultValue("16MB") DataSize maxMessageSize, @DefaultValue("5s") Duration closeTimeout,
 		@DefaultValue("30s") Duration heartbeatInterval, @DefaultValue("10s") Duration heartbeatTimeout,
 		@DefaultValue("1h") Duration idleTimeout, @DefaultValue("0") Duration maxLifetime,
-		@DefaultValue("false") boolean answerPings) {
+		@DefaultValue("false") boolean answerPings, @DefaultValue("30s") Duration frameTimeout) {
 
 	/**
 	 * How far below the edge's idle timeout the heartbeat interval must stay: room for
@@ -62,6 +65,7 @@ public record TunnelSettings(@DefaultValue("16MB") DataSize maxMessageSize, @Def
 		notNegative(p + "heartbeat-interval", this.heartbeatInterval);
 		notNegative(p + "idle-timeout", this.idleTimeout);
 		notNegative(p + "max-lifetime", this.maxLifetime);
+		notNegative(p + "frame-timeout", this.frameTimeout);
 		if (!heartbeatsEnabled()) {
 			return;
 		}

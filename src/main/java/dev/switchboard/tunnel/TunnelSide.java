@@ -67,8 +67,8 @@ final class TunnelSide extends ChannelDuplexHandler implements FrameScanner.Targ
 	@Override
 	public void channelRead(ChannelHandlerContext ctx, Object msg) {
 		if (msg instanceof ByteBuf buf) {
-			this.tunnel.heard(this);
 			this.scanner.scan(buf);
+			this.tunnel.heard(this);
 		}
 		else {
 			ReferenceCountUtil.release(msg);

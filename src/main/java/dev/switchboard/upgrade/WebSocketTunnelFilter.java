@@ -37,6 +37,7 @@ import dev.switchboard.ExchangeAttributes;
 import dev.switchboard.FilterOrder;
 import dev.switchboard.InstanceKey;
 import dev.switchboard.config.RouteSettings;
+import dev.switchboard.tunnel.Frames;
 import dev.switchboard.tunnel.TrafficRecorder;
 import dev.switchboard.tunnel.Tunnel;
 import dev.switchboard.tunnel.TunnelOrigin;
@@ -230,7 +231,9 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 				handshake.clientAddress(), handshake.elapsedNanos(),
 				handshake.exchange.getAttribute(ExchangeAttributes.STICKY_DECISION),
 				this.traffic.recorder(handshake.routeId, true), this.traffic.recorder(handshake.routeId, false));
-		Tunnel tunnel = new Tunnel(origin, handshake.tunnelSettings, this.registry);
+		List<String> extensions = response.getHeaders().get("Sec-WebSocket-Extensions");
+		Tunnel tunnel = new Tunnel(origin, handshake.tunnelSettings,
+				Frames.allowedRsv((extensions != null) ? extensions : List.of()), this.registry);
 		ClientTakeover.takeOver(handshake.client, tunnel.clientHandler());
 		tunnel.writeToClient(SwitchingProtocolsResponse.encode(response.getHeaders(), handshake.client.alloc()));
 		BackendConnector.handOver(backendChannel, tunnel.backendHandler(), ClientTakeover.TUNNEL_HANDLER);

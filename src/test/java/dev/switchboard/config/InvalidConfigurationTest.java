@@ -1,5 +1,6 @@
 package dev.switchboard.config;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -24,6 +25,7 @@ class InvalidConfigurationTest {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withUserConfiguration(SettingsOfTheTunnel.class)
+		.withBean(SimpleMeterRegistry.class)
 		.withPropertyValues(ROUTE + "id=chat", ROUTE + "uri=ws://127.0.0.1:9", ROUTE + "predicates[0]=Path=/chat");
 
 	@ParameterizedTest

@@ -91,6 +91,9 @@ public abstract class GatewayTest {
 			.metadata("switchboard.handshake-timeout", "500ms");
 		routes.add("blackhole", "ws://127.0.0.1:" + BLACKHOLE, "Path=/blackhole/**")
 			.metadata("switchboard.connect-timeout", "500ms");
+		routes.add("strict", "ws://127.0.0.1:" + backend.port(), "Path=/strict/**")
+			.filter("StripPrefix=1")
+			.metadata("switchboard.frame-timeout", "500ms");
 		routes.add("portless-ws", "ws://127.0.0.1", "Path=/portless-ws/**");
 		routes.add("portless-https", "https://127.0.0.1", "Path=/portless-https/**");
 	}

@@ -6,12 +6,16 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,15 +45,17 @@ class FrameScannerTest {
 	// Forwarding
 
 	@Test
-	void dataFramesAreForwardedByteForByteMaskedOrNot() {
-		byte[] text = text("hello");
-		byte[] binary = frame(true, Frames.OP_BINARY, true, payload(50));
-		Relay relay = relay().read(concat(text, binary));
-		assertThat(relay.forwarded()).isEqualTo(concat(text, binary));
-		assertThat(relay.events.controls).isEmpty();
-		assertThat(relay.events.tooBig).isEmpty();
-		assertThat(relay.events.protocolErrors).isEmpty();
-		assertThat(relay.scanner.atBoundary()).isTrue();
+	void dataFramesAreForwardedByteForByteMaskedFromClientsUnmaskedFromServers() {
+		for (boolean masked : new boolean[] { true, false }) {
+			byte[] text = frame(true, Frames.OP_TEXT, masked, ascii("hello"));
+			byte[] binary = frame(true, Frames.OP_BINARY, masked, payload(50));
+			Relay relay = relayFrom(masked).read(concat(text, binary));
+			assertThat(relay.forwarded()).isEqualTo(concat(text, binary));
+			assertThat(relay.events.controls).isEmpty();
+			assertThat(relay.events.tooBig).isEmpty();
+			assertThat(relay.events.protocolErrors).isEmpty();
+			assertThat(relay.scanner.atBoundary()).isTrue();
+		}
 	}
 
 	@Test
@@ -61,7 +67,7 @@ class FrameScannerTest {
 				// Every split of the header, and a few in the payload.
 				for (int split = 1; split <= header + 3; split++) {
 					String as = form + (masked ? " masked" : "") + " split at " + split;
-					Relay relay = relay().read(Arrays.copyOf(frame, split));
+					Relay relay = relayFrom(masked).read(Arrays.copyOf(frame, split));
 					assertThat(relay.forwarded().length).as(as).isEqualTo((split < header) ? 0 : split);
 					assertThat(relay.scanner.atBoundary()).as(as).isEqualTo(split < header);
 					relay.read(Arrays.copyOfRange(frame, split, frame.length));
@@ -131,7 +137,7 @@ class FrameScannerTest {
 		// 65535 is the largest 16-bit length: read as a signed short it would be -1.
 		byte[] data = frame(true, Frames.OP_BINARY, false, payload(0xFFFF), Length.TWO_BYTES);
 		byte[] ping = frame(true, Frames.OP_PING, false, ascii("next"));
-		Relay relay = relay().read(concat(data, ping));
+		Relay relay = relayFrom(false).read(concat(data, ping));
 		assertThat(relay.events.protocolErrors).isEmpty();
 		// The ping is found right after the payload only if the length was read right.
 		assertThat(relay.events.controls).singleElement()
@@ -171,7 +177,7 @@ class FrameScannerTest {
 		byte[] first = frame(false, Frames.OP_TEXT, false, ascii("hel"));
 		byte[] pong = frame(true, Frames.OP_PONG, false, Frames.HEARTBEAT);
 		byte[] last = frame(true, Frames.OP_CONTINUATION, false, ascii("lo"));
-		Relay relay = relay();
+		Relay relay = relayFrom(false);
 		relay.events.forwardControls = false;
 		relay.read(concat(first, pong, last));
 		assertThat(relay.events.controls).singleElement().satisfies((control) -> {
@@ -186,11 +192,12 @@ class FrameScannerTest {
 	@Test
 	void controlPayloadsReachTheEventsUnmaskedWhetherMaskedOrNot() {
 		byte[] close = new byte[] { 0x03, (byte) 0xE8, 'b', 'y', 'e', ' ', 'n', 'o', 'w' };
-		Relay relay = relay().read(concat(frame(true, Frames.OP_PING, true, new byte[0]),
-				frame(true, Frames.OP_CLOSE, true, close), frame(true, Frames.OP_CLOSE, false, close)));
-		assertThat(relay.events.controls).hasSize(3);
-		assertThat(relay.events.controls.get(0).payload()).isEmpty();
-		for (Control control : relay.events.controls.subList(1, 3)) {
+		Relay client = relayFrom(true)
+			.read(concat(frame(true, Frames.OP_PING, true, new byte[0]), frame(true, Frames.OP_CLOSE, true, close)));
+		Relay server = relayFrom(false).read(frame(true, Frames.OP_CLOSE, false, close));
+		assertThat(client.events.controls).hasSize(2);
+		assertThat(client.events.controls.get(0).payload()).isEmpty();
+		for (Control control : List.of(client.events.controls.get(1), server.events.controls.get(0))) {
 			assertThat(control.opcode()).isEqualTo(Frames.OP_CLOSE);
 			assertThat(control.payload()).isEqualTo(close);
 			assertThat(Frames.closeCode(control.payload())).isEqualTo(1000);
@@ -211,7 +218,7 @@ class FrameScannerTest {
 	@Test
 	void aControlFrameLongerThan125BytesIsAProtocolError() {
 		byte[] text = text("before");
-		Relay relay = relay().read(concat(text, frame(true, Frames.OP_PING, false, payload(126)), text("after")));
+		Relay relay = relay().read(concat(text, frame(true, Frames.OP_PING, true, payload(126)), text("after")));
 		assertThat(relay.events.protocolErrors).containsExactly("control frame longer than 125 bytes");
 		assertThat(relay.events.controls).isEmpty();
 		assertThat(relay.forwarded()).isEqualTo(text);
@@ -231,6 +238,91 @@ class FrameScannerTest {
 		assertThat(relay.forwarded()).isEqualTo(text);
 	}
 
+	// Frames no endpoint may send: judged at the header, before any byte of the frame
+	// leaves
+
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("violations")
+	void aFrameNoEndpointMaySendIsRefusedAtItsHeader(String name, boolean fromClient, byte[] frame, String problem) {
+		// A new message inside a fragmented one needs the fragment before it.
+		boolean fragmentFirst = name.equals("a new message inside one");
+		byte[] before = frame(!fragmentFirst, Frames.OP_TEXT, fromClient, ascii("before"));
+		Relay relay = relay(MAX, fromClient, 0).read(concat(before, frame));
+		assertThat(relay.events.protocolErrors).containsExactly(problem);
+		assertThat(relay.forwarded()).as("nothing of the frame left").isEqualTo(before);
+	}
+
+	static Stream<Arguments> violations() {
+		byte[] rsv1 = text("x");
+		rsv1[0] |= 0x40;
+		byte[] rsv3 = frame(true, Frames.OP_BINARY, false, payload(3));
+		rsv3[0] |= 0x10;
+		return Stream.of(
+				Arguments.of("unmasked from a client", true, frame(true, Frames.OP_TEXT, false, ascii("x")),
+						"unmasked frame from a client"),
+				Arguments.of("masked from a server", false, frame(true, Frames.OP_TEXT, true, ascii("x")),
+						"masked frame from a server"),
+				Arguments.of("reserved data opcode", true, frame(true, 0x3, true, ascii("x")), "reserved opcode 0x3"),
+				Arguments.of("reserved control opcode", true, frame(true, 0xB, true, ascii("x")),
+						"reserved opcode 0xb"),
+				Arguments.of("RSV1 without an extension", true, rsv1,
+						"RSV bits 0x4 set without an extension that uses them"),
+				Arguments.of("RSV3 without an extension", false, rsv3,
+						"RSV bits 0x1 set without an extension that uses them"),
+				Arguments.of("fragmented control frame", true, frame(false, Frames.OP_PING, true, ascii("x")),
+						"fragmented control frame"),
+				Arguments.of("continuation without a message", true,
+						frame(true, Frames.OP_CONTINUATION, true, ascii("x")),
+						"continuation frame outside a fragmented message"),
+				Arguments.of("a new message inside one", true, frame(true, Frames.OP_TEXT, true, ascii("b")),
+						"new message before the fragmented one ended"),
+				Arguments.of("close code 1005 on the wire", true,
+						frame(true, Frames.OP_CLOSE, true, new byte[] { 0x03, (byte) 0xED }),
+						"close code 1005 may not be sent"),
+				Arguments.of("close code 2000", true,
+						frame(true, Frames.OP_CLOSE, true, new byte[] { 0x07, (byte) 0xD0 }),
+						"close code 2000 may not be sent"),
+				Arguments.of("a one-byte close payload", true, frame(true, Frames.OP_CLOSE, true, new byte[] { 0x03 }),
+						"close frame with a one-byte payload"));
+	}
+
+	@Test
+	void rsv1PassesOnDataFramesWhenPermessageDeflateWasNegotiatedButNeverOnControlFrames() {
+		int deflate = Frames.allowedRsv(List.of("permessage-deflate; client_max_window_bits"));
+		assertThat(deflate).isEqualTo(0x40);
+		byte[] compressed = text("compressed");
+		compressed[0] |= 0x40;
+		Relay relay = relay(MAX, true, deflate).read(compressed);
+		assertThat(relay.events.protocolErrors).isEmpty();
+		assertThat(relay.forwarded()).isEqualTo(compressed);
+		byte[] ping = frame(true, Frames.OP_PING, true, ascii("p"));
+		ping[0] |= 0x40;
+		relay.read(ping);
+		assertThat(relay.events.protocolErrors).containsExactly("RSV bits 0x4 set without an extension that uses them");
+	}
+
+	@Test
+	void anExtensionTheGatewayDoesNotKnowMayUseEveryRsvBit() {
+		assertThat(Frames.allowedRsv(List.of("x-custom-compress"))).isEqualTo(0x70);
+		assertThat(Frames.allowedRsv(List.of())).isZero();
+	}
+
+	@Test
+	void aFragmentedMessageAndAPartialFrameAreMidFrameUntilTheyEnd() {
+		Relay relay = relay();
+		assertThat(relay.scanner.midFrame()).isFalse();
+		byte[] first = frame(false, Frames.OP_TEXT, true, ascii("hel"));
+		relay.read(Arrays.copyOf(first, 3));
+		assertThat(relay.scanner.midFrame()).as("a partial header").isTrue();
+		relay.read(Arrays.copyOfRange(first, 3, first.length));
+		assertThat(relay.scanner.midFrame()).as("between the fragments of a message").isTrue();
+		byte[] last = frame(true, Frames.OP_CONTINUATION, true, ascii("lo"));
+		relay.read(Arrays.copyOf(last, 7));
+		assertThat(relay.scanner.midFrame()).as("in the last fragment's payload").isTrue();
+		relay.read(Arrays.copyOfRange(last, 7, last.length));
+		assertThat(relay.scanner.midFrame()).isFalse();
+	}
+
 	// Message size
 
 	@Test
@@ -248,10 +340,14 @@ class FrameScannerTest {
 		assertThat(relay.events.tooBig).containsExactly(101L);
 		assertThat(relay.forwarded()).isEqualTo(text);
 		assertThat(relay.traffic).containsExactly(new Traffic(1, text.length));
-		// The scanner stopped: later reads are released, not forwarded.
+		// Later data frames are dropped, but the sender's answer to the gateway's close
+		// is still seen.
 		relay.read(text("later"));
 		assertThat(relay.forwarded()).isEqualTo(text);
 		assertThat(relay.traffic).hasSize(1);
+		relay.read(frame(true, Frames.OP_CLOSE, true, new byte[] { 0x03, (byte) 0xE8 }));
+		assertThat(relay.events.controls).singleElement()
+			.satisfies((control) -> assertThat(control.opcode()).isEqualTo(Frames.OP_CLOSE));
 	}
 
 	@Test
@@ -277,9 +373,9 @@ class FrameScannerTest {
 
 	@Test
 	void eachMessageIsMeasuredOnItsOwn() {
-		byte[] first = frame(true, Frames.OP_BINARY, false, payload(60));
-		byte[] second = frame(false, Frames.OP_TEXT, false, payload(60));
-		byte[] third = frame(true, Frames.OP_CONTINUATION, false, payload(40));
+		byte[] first = frame(true, Frames.OP_BINARY, true, payload(60));
+		byte[] second = frame(false, Frames.OP_TEXT, true, payload(60));
+		byte[] third = frame(true, Frames.OP_CONTINUATION, true, payload(40));
 		Relay relay = relay(100).read(concat(first, second, third));
 		assertThat(relay.events.tooBig).isEmpty();
 		assertThat(relay.forwarded()).isEqualTo(concat(first, second, third));
@@ -292,9 +388,9 @@ class FrameScannerTest {
 	void theRecorderGetsTheMessagesAndBytesOfEachRead() {
 		byte[] a = text("a");
 		byte[] b = frame(true, Frames.OP_BINARY, true, payload(10));
-		byte[] c1 = frame(false, Frames.OP_TEXT, false, ascii("c1"));
-		byte[] ping = frame(true, Frames.OP_PING, false, ascii("p"));
-		byte[] c2 = frame(true, Frames.OP_CONTINUATION, false, ascii("c2"));
+		byte[] c1 = frame(false, Frames.OP_TEXT, true, ascii("c1"));
+		byte[] ping = frame(true, Frames.OP_PING, true, ascii("p"));
+		byte[] c2 = frame(true, Frames.OP_CONTINUATION, true, ascii("c2"));
 		Relay relay = relay().read(concat(a, Arrays.copyOf(b, 10)), Arrays.copyOfRange(b, 10, b.length),
 				concat(c1, ping, c2));
 		// A message counts where its final frame starts; a relayed control frame is
@@ -340,7 +436,7 @@ class FrameScannerTest {
 	@Test
 	void theMiddleOfAPayloadIsNotABoundary() {
 		byte[] frame = frame(true, Frames.OP_BINARY, false, payload(20));
-		Relay relay = relay();
+		Relay relay = relayFrom(false);
 		assertThat(relay.scanner.atBoundary()).isTrue();
 		relay.read(Arrays.copyOf(frame, 2));
 		assertThat(relay.scanner.atBoundary()).isFalse();
@@ -364,7 +460,7 @@ class FrameScannerTest {
 		byte[] first = frame(true, Frames.OP_BINARY, false, payload(20));
 		byte[] empty = frame(true, Frames.OP_TEXT, false, new byte[0]);
 		byte[] next = frame(true, Frames.OP_TEXT, false, payload(10));
-		Relay relay = relay();
+		Relay relay = relayFrom(false);
 		relay.target.holding = true;
 		relay.read(Arrays.copyOf(first, 12));
 		assertThat(relay.target.boundaries).isEmpty();
@@ -376,7 +472,7 @@ class FrameScannerTest {
 
 	@Test
 	void withoutAHeldFrameTheTargetIsNotToldOfBoundaries() {
-		Relay relay = relay().read(text("one"), text("two"), frame(true, Frames.OP_TEXT, false, new byte[0]));
+		Relay relay = relay().read(text("one"), text("two"), frame(true, Frames.OP_TEXT, true, new byte[0]));
 		assertThat(relay.target.boundaries).isEmpty();
 		assertThat(relay.forwarded()).isEqualTo(concat(text("one"), text("two"), text("")));
 	}
@@ -390,7 +486,7 @@ class FrameScannerTest {
 		relay.scanner.discardData();
 		byte[] big = frame(true, Frames.OP_BINARY, true, payload(300));
 		relay.read(concat(text("dropped"), Arrays.copyOf(big, 100)), concat(Arrays.copyOfRange(big, 100, big.length),
-				frame(true, Frames.OP_TEXT, false, new byte[0]), close));
+				frame(true, Frames.OP_TEXT, true, new byte[0]), close));
 		assertThat(relay.events.controls).singleElement().satisfies((control) -> {
 			assertThat(control.opcode()).isEqualTo(Frames.OP_CLOSE);
 			assertThat(Frames.closeCode(control.payload())).isEqualTo(1000);
@@ -412,8 +508,8 @@ class FrameScannerTest {
 		// The other side must not be left with a truncated frame before the gateway's
 		// close.
 		byte[] frame = frame(true, Frames.OP_BINARY, false, payload(40));
-		byte[] dropped = text("dropped");
-		Relay relay = relay().read(Arrays.copyOf(frame, 20));
+		byte[] dropped = frame(true, Frames.OP_TEXT, false, ascii("dropped"));
+		Relay relay = relayFrom(false).read(Arrays.copyOf(frame, 20));
 		relay.scanner.discardData();
 		relay.read(concat(Arrays.copyOfRange(frame, 20, frame.length), dropped));
 		assertThat(relay.forwarded()).isEqualTo(frame);
@@ -480,8 +576,9 @@ class FrameScannerTest {
 		return Arrays.copyOf(header.array(), header.position());
 	}
 
+	/** A masked text frame, as a client sends it. */
 	static byte[] text(String text) {
-		return frame(true, Frames.OP_TEXT, false, text.getBytes(StandardCharsets.UTF_8));
+		return frame(true, Frames.OP_TEXT, true, text.getBytes(StandardCharsets.UTF_8));
 	}
 
 	static byte[] ascii(String text) {
@@ -512,7 +609,16 @@ class FrameScannerTest {
 	}
 
 	Relay relay(long maxMessageSize) {
-		Relay relay = new Relay(maxMessageSize);
+		return relay(maxMessageSize, true, 0);
+	}
+
+	/** A relay of a client's bytes (masked frames) or of a server's (unmasked). */
+	Relay relayFrom(boolean client) {
+		return relay(MAX, client, 0);
+	}
+
+	Relay relay(long maxMessageSize, boolean fromClient, int allowedRsv) {
+		Relay relay = new Relay(maxMessageSize, fromClient, allowedRsv);
 		this.relays.add(relay);
 		return relay;
 	}
@@ -528,8 +634,12 @@ class FrameScannerTest {
 
 		final FrameScanner scanner;
 
-		Relay(long maxMessageSize) {
-			this.scanner = new FrameScanner(maxMessageSize, this.events, this.target,
+		/**
+		 * @param fromClient whether the scanned side is a client (its frames masked) or a
+		 * server
+		 */
+		Relay(long maxMessageSize, boolean fromClient, int allowedRsv) {
+			this.scanner = new FrameScanner(maxMessageSize, fromClient, allowedRsv, this.events, this.target,
 					(messages, bytes) -> this.traffic.add(new Traffic(messages, bytes)));
 		}
 

@@ -38,7 +38,7 @@ class TunnelPolicyTest {
 
 	static TunnelPolicy policy(Duration interval, Duration timeout, Duration idle, Duration lifetime) {
 		return new TunnelPolicy(new TunnelSettings(DataSize.ofMegabytes(16), Duration.ofSeconds(5), interval, timeout,
-				idle, lifetime, false), T0);
+				idle, lifetime, false, Duration.ZERO), T0);
 	}
 
 	static TunnelPolicy heartbeatsOnly() {
@@ -356,11 +356,53 @@ class TunnelPolicyTest {
 	void nextDelayIsTheEarliestAcrossTheNanoTimeOverflow() {
 		long t0 = Long.MAX_VALUE - TimeUnit.SECONDS.toNanos(60);
 		TunnelSettings settings = new TunnelSettings(DataSize.ofMegabytes(16), Duration.ofSeconds(5), INTERVAL, TIMEOUT,
-				Duration.ofHours(1), Duration.ZERO, false);
+				Duration.ofHours(1), Duration.ZERO, false, Duration.ZERO);
 		assertThat(new TunnelPolicy(settings, t0).due(t0 + INTERVAL.toNanos())).isEqualTo(PING_BOTH);
 		// The idle deadline (1 h) wraps past Long.MAX_VALUE; the first heartbeat (30 s)
 		// must still come first.
 		assertThat(new TunnelPolicy(settings, t0).nextDelay(t0)).isEqualTo(INTERVAL.toNanos());
+	}
+
+	// Frame timeout
+
+	static TunnelPolicy frames(Duration frameTimeout) {
+		return new TunnelPolicy(new TunnelSettings(DataSize.ofMegabytes(16), Duration.ofSeconds(5), INTERVAL, TIMEOUT,
+				IDLE, Duration.ZERO, false, frameTimeout), T0);
+	}
+
+	@Test
+	void aFrameUnfinishedForTheFrameTimeoutFailsItsSide() {
+		TunnelPolicy policy = frames(Duration.ofSeconds(5));
+		assertThat(policy.frame(false, true, at(10))).as("the backend's frame clock starts").isTrue();
+		policy.heard(false, at(14));
+		assertThat(policy.frame(false, true, at(14))).as("still the same frame").isFalse();
+		assertThat(policy.due(at(15) - 1)).isEqualTo(TunnelPolicy.NOTHING);
+		assertThat(policy.due(at(15))).isEqualTo(new Due(GatewayCloseReason.FRAME_TIMEOUT, false, false, false));
+	}
+
+	@Test
+	void aFrameFinishedBeforeTheFrameTimeoutFailsNobody() {
+		TunnelPolicy policy = frames(Duration.ofSeconds(5));
+		policy.frame(true, true, at(10));
+		policy.frame(true, false, at(14));
+		assertThat(policy.due(at(16))).isEqualTo(TunnelPolicy.NOTHING);
+		assertThat(policy.frame(true, true, at(20))).as("a new frame starts a new clock").isTrue();
+		assertThat(policy.due(at(25))).isEqualTo(new Due(GatewayCloseReason.FRAME_TIMEOUT, true, false, false));
+	}
+
+	@Test
+	void theFrameDeadlineIsTheNextDelayWhenItComesFirst() {
+		TunnelPolicy policy = frames(Duration.ofSeconds(5));
+		policy.frame(true, true, at(1));
+		assertThat(policy.nextDelay(at(1))).isEqualTo(TimeUnit.SECONDS.toNanos(5));
+		assertThat(policy.nextDelay(at(3))).isEqualTo(TimeUnit.SECONDS.toNanos(3));
+	}
+
+	@Test
+	void aZeroFrameTimeoutNeverFailsASlowFrame() {
+		TunnelPolicy policy = frames(Duration.ZERO);
+		assertThat(policy.frame(true, true, at(1))).isFalse();
+		assertThat(policy.due(at(29))).isEqualTo(TunnelPolicy.NOTHING);
 	}
 
 	/**
