@@ -49,6 +49,10 @@ public class SwitchboardDefaults implements EnvironmentPostProcessor {
 		defaults.put("management.endpoint.health.group.liveness.include", "livenessState");
 		defaults.put("management.endpoint.health.group.readiness.include", "readinessState");
 		defaults.put("management.health.redis.enabled", false);
+		// Connecting to Redis must fail fast when it is unreachable: a pending connect
+		// holds up the drain
+		// sync and shutdown (Lettuce's own default is 10 s).
+		defaults.put("spring.data.redis.connect-timeout", "2s");
 		defaults.put("management.info.env.enabled", true);
 		// Reactor Netty logs every request its decoder cannot parse at WARN: a log flood
 		// whoever sends

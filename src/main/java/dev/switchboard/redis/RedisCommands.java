@@ -3,6 +3,9 @@ package dev.switchboard.redis;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.lettuce.core.AbstractRedisClient;
@@ -68,6 +71,11 @@ public final class RedisCommands implements SmartLifecycle {
 		return (redis != null) ? redis.ping() : notOpen();
 	}
 
+	/** Whether the connection is open (Lettuce reconnects it by itself once it was). */
+	public boolean isOpen() {
+		return this.commands != null;
+	}
+
 	private RedisClusterAsyncCommands<String, String> commands() {
 		RedisClusterAsyncCommands<String, String> redis = this.commands;
 		if (redis == null) {
@@ -79,35 +87,84 @@ public final class RedisCommands implements SmartLifecycle {
 	/**
 	 * Opens the connection soon, off the caller's thread; gateways without sticky routes
 	 * never call this.
+	 * @return completes once the connection is open (at once when it already is), or with
+	 * the reason it could not be opened
 	 */
-	public void openInBackground() {
-		if (!this.closed && this.commands == null && this.opening.compareAndSet(false, true)) {
+	public CompletableFuture<Void> openInBackground() {
+		if (this.commands != null) {
+			return CompletableFuture.completedFuture(null);
+		}
+		CompletableFuture<Void> result = new CompletableFuture<>();
+		if (!this.closed && this.opening.compareAndSet(false, true)) {
 			Schedulers.boundedElastic().schedule(() -> {
 				try {
 					open();
+					result.complete(null);
 				}
 				catch (RuntimeException ex) {
 					logger.debug("Cannot connect to Redis yet: " + ex.getMessage());
+					result.completeExceptionally(ex);
 				}
 				finally {
 					this.opening.set(false);
 				}
 			});
 		}
+		else {
+			result.completeExceptionally(new IllegalStateException("Redis connection being opened or closed"));
+		}
+		return result;
+	}
+
+	/**
+	 * Opens the connection and answers one PING before the gateway reports ready, so the
+	 * first requests do not pay for connecting (on a busy, freshly started machine that
+	 * took longer than the command timeout, and their sessions were routed without
+	 * Redis). Waits at most {@code bound}; a Redis that is down or slow never holds
+	 * startup up: the connection keeps opening in the background and sticky routing
+	 * starts without Redis.
+	 * @return whether Redis answered within the bound
+	 */
+	public boolean openAndWarm(Duration bound) {
+		long deadline = System.nanoTime() + bound.toNanos();
+		try {
+			openInBackground().get(bound.toNanos(), TimeUnit.NANOSECONDS);
+			long left = Math.max(1, deadline - System.nanoTime());
+			ping().toCompletableFuture().get(left, TimeUnit.NANOSECONDS);
+			return true;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			logger.warn("Redis did not answer within " + bound.toMillis() + "ms at startup (" + ex
+					+ "); starting without it, sticky routing uses it as soon as it answers");
+			return false;
+		}
 	}
 
 	@SuppressWarnings("unchecked")
-	private synchronized void open() {
+	private void open() {
 		if (this.closed || this.commands != null) {
 			return;
 		}
+		// Connecting blocks up to the connect timeout (a Redis behind a black hole): not
+		// under the lock
+		// stop() takes, or shutting down would wait for it.
 		AbstractRedisClient client = this.factory.getNativeClient();
 		StatefulConnection<String, String> opened = (client instanceof RedisClusterClient cluster)
 				? cluster.connect(StringCodec.UTF8) : ((RedisClient) client).connect(StringCodec.UTF8);
-		this.connection = opened;
-		this.commands = (opened instanceof StatefulRedisClusterConnection<?, ?> clustered)
-				? ((StatefulRedisClusterConnection<String, String>) clustered).async()
-				: ((StatefulRedisConnection<String, String>) opened).async();
+		synchronized (this) {
+			if (this.closed) {
+				opened.closeAsync();
+				return;
+			}
+			this.connection = opened;
+			this.commands = (opened instanceof StatefulRedisClusterConnection<?, ?> clustered)
+					? ((StatefulRedisClusterConnection<String, String>) clustered).async()
+					: ((StatefulRedisConnection<String, String>) opened).async();
+		}
 	}
 
 	private static CompletionStage<String> notOpen() {
@@ -129,9 +186,12 @@ public final class RedisCommands implements SmartLifecycle {
 	 * Cluster connection's node connections are closed twice, with a warning each.
 	 */
 	@Override
-	public synchronized void stop() {
-		this.closed = true;
-		StatefulConnection<String, String> open = this.connection;
+	public void stop() {
+		StatefulConnection<String, String> open;
+		synchronized (this) {
+			this.closed = true;
+			open = this.connection;
+		}
 		if (open != null && open.isOpen()) {
 			open.close();
 		}

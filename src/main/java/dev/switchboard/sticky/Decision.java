@@ -20,7 +20,17 @@ enum Decision {
 	 */
 	REASSIGNED,
 
-	/** Redis unavailable: chosen by rendezvous hashing of the key, nothing recorded. */
+	/**
+	 * The instance the session's cookie names, alive, while Redis was unavailable or had
+	 * no record (an empty Redis after a restart); recorded in Redis again when it
+	 * answers.
+	 */
+	COOKIE,
+
+	/**
+	 * Redis unavailable and no usable instance in a cookie: rendezvous hashing of the
+	 * key, nothing recorded.
+	 */
 	FALLBACK,
 
 	/**

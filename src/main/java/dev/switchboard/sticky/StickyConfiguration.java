@@ -1,5 +1,6 @@
 package dev.switchboard.sticky;
 
+import java.util.List;
 import java.util.UUID;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -51,15 +52,15 @@ class StickyConfiguration {
 	 */
 	@Bean
 	SmartInitializingSingleton switchboardStickyStart(RouteSettings<StickySettings> settings, GatewayProperties gateway,
-			StickyProperties properties, RedisCommands redis) {
+			StickyProperties properties, RedisCommands redis, SwitchboardRedisProperties redisProperties) {
 		return () -> {
 			boolean anySticky = false;
 			for (RouteDefinition route : gateway.getRoutes()) {
 				anySticky |= settings.resolve(route.getId(), route.getMetadata()).enabled();
 			}
 			if (anySticky) {
-				new SessionCookies(properties.getSecret());
-				redis.openInBackground();
+				new SessionCookies(properties.getSecret(), properties.getPreviousSecrets());
+				redis.openAndWarm(redisProperties.getTimeout().multipliedBy(4));
 			}
 		};
 	}
@@ -87,7 +88,8 @@ class StickyConfiguration {
 		// Without sticky routes no cookie is ever signed; a throwaway key keeps the
 		// filter uniform.
 		SessionCookies cookies = new SessionCookies(
-				(secret != null && secret.length() >= 32) ? secret : UUID.randomUUID() + "-" + UUID.randomUUID());
+				(secret != null && secret.length() >= 32) ? secret : UUID.randomUUID() + "-" + UUID.randomUUID(),
+				(secret != null && secret.length() >= 32) ? properties.getPreviousSecrets() : List.of());
 		return new StickyFilter(settings, cookies, store, keys, metrics, origin);
 	}
 

@@ -95,21 +95,21 @@ class StickyFilter implements GlobalFilter, Ordered {
 		List<HttpCookie> presented = request.getCookies().get(settings.cookieName());
 		if (presented != null) {
 			for (HttpCookie cookie : presented) {
-				String id = this.cookies.verify(cookie.getValue());
-				if (id != null) {
-					return new StickySession(routeId, settings, id, false, null, this.keys.session(routeId, id),
-							this.store);
+				SessionCookies.Opened opened = this.cookies.open(routeId, cookie.getValue());
+				if (opened != null) {
+					return StickySession.fromCookie(routeId, settings, opened,
+							this.keys.session(routeId, opened.sessionId()), this.store);
 				}
 			}
 			this.metrics.decision(routeId, Decision.REJECTED_COOKIE);
-			logger.debug("Route " + routeId + ": session cookie with a bad signature, starting a new session");
+			logger.debug("Route " + routeId + ": session cookie that does not open, starting a new session");
 		}
 		String learned = learnedKey(request, settings);
 		if (learned != null) {
-			return new StickySession(routeId, settings, null, false, learned, this.keys.learned(routeId, learned),
+			return StickySession.fromLearnedKey(routeId, settings, learned, this.keys.learned(routeId, learned),
 					this.store);
 		}
-		return new StickySession(routeId, settings, this.cookies.newId(), true, null, null, this.store);
+		return StickySession.started(routeId, settings, this.cookies.newId(), this.store);
 	}
 
 	private static String learnedKey(ServerHttpRequest request, StickySettings settings) {
@@ -138,11 +138,14 @@ class StickyFilter implements GlobalFilter, Ordered {
 			return Mono.empty();
 		}
 		ServerHttpResponse response = exchange.getResponse();
-		if (session.minted || (session.decision == Decision.REASSIGNED && session.sessionId != null)) {
-			response.getHeaders().add(HttpHeaders.SET_COOKIE, cookie(exchange.getRequest(), session).toString());
+		String instance = InstanceKey.of(chosen);
+		if (session.cookieOutdated(chosen)) {
+			response.getHeaders()
+				.add(HttpHeaders.SET_COOKIE, cookie(exchange.getRequest(), session, instance).toString());
 		}
 		List<String> keys = new ArrayList<>(2);
-		if (session.decision == Decision.NEW || session.decision == Decision.REASSIGNED) {
+		if (session.decision == Decision.NEW || session.decision == Decision.REASSIGNED
+				|| session.decision == Decision.COOKIE) {
 			keys.add((session.lookupKey != null) ? session.lookupKey
 					: this.keys.session(session.routeId, session.sessionId));
 		}
@@ -155,14 +158,14 @@ class StickyFilter implements GlobalFilter, Ordered {
 		// present the cookie anywhere else. Holding the response back for the reply cost
 		// ~25% of the handshake rate (thread hop and a wait per handshake); a failed
 		// write degrades the store like any Redis failure.
-		this.store.assign(keys, InstanceKey.of(chosen), session.settings.ttl()).subscribe();
+		this.store.assign(keys, instance, session.settings.ttl()).subscribe();
 		return Mono.empty();
 	}
 
-	private ResponseCookie cookie(ServerHttpRequest request, StickySession session) {
+	private ResponseCookie cookie(ServerHttpRequest request, StickySession session, String instance) {
 		StickySettings settings = session.settings;
 		ResponseCookie.ResponseCookieBuilder cookie = ResponseCookie
-			.from(settings.cookieName(), this.cookies.sign(session.sessionId))
+			.from(settings.cookieName(), this.cookies.seal(session.routeId, session.sessionId, instance))
 			.path(settings.cookiePath())
 			.httpOnly(true)
 			.secure(this.origin.isSecure(request))

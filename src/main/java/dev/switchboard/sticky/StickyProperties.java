@@ -1,5 +1,8 @@
 package dev.switchboard.sticky;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -15,12 +18,26 @@ public class StickyProperties {
 	 */
 	private String secret;
 
+	/**
+	 * Secrets cookies sealed before a rotation may still carry: read, never used to seal.
+	 * Remove them once every client has been back (cookie-max-age, or a day).
+	 */
+	private List<String> previousSecrets = new ArrayList<>();
+
 	public String getSecret() {
 		return this.secret;
 	}
 
 	public void setSecret(String secret) {
 		this.secret = secret;
+	}
+
+	public List<String> getPreviousSecrets() {
+		return this.previousSecrets;
+	}
+
+	public void setPreviousSecrets(List<String> previousSecrets) {
+		this.previousSecrets = previousSecrets;
 	}
 
 }

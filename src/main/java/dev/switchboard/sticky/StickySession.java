@@ -20,9 +20,11 @@ import dev.switchboard.balancer.InstanceChooser;
  * <li>recorded instance down, draining or gone from discovery: rendezvous hashing over
  * the usable instances ({@link Decision#REASSIGNED}), so concurrent reassignments on
  * every replica agree;</li>
- * <li>a key with no record (expired, or made while Redis was away): rendezvous, which is
- * where the session was while Redis was away ({@link Decision#NEW});</li>
- * <li>Redis unavailable: rendezvous, nothing recorded ({@link Decision#FALLBACK}).</li>
+ * <li>no record (Redis restarted empty, or the record expired) or Redis unavailable, and
+ * the cookie names a usable instance: that instance ({@link Decision#COOKIE}), recorded
+ * again when Redis answers;</li>
+ * <li>no record and no usable cookie instance: rendezvous ({@link Decision#NEW}); Redis
+ * unavailable: rendezvous, nothing recorded ({@link Decision#FALLBACK}).</li>
  * </ul>
  * New instances joining move no session: recorded sessions stay where they are.
  */
@@ -33,7 +35,7 @@ final class StickySession implements Affinity {
 	final StickySettings settings;
 
 	/**
-	 * The session id: the verified one the client presented, or a new one; null when a
+	 * The session id: the one the client's cookie holds, or a new one; null when a
 	 * learned key stands in.
 	 */
 	final String sessionId;
@@ -43,6 +45,14 @@ final class StickySession implements Affinity {
 	 * cookie).
 	 */
 	final boolean minted;
+
+	/** The instance the client's cookie names, or null (new session, learned key). */
+	final String cookieInstance;
+
+	/**
+	 * The cookie was sealed with a previous secret: it is resealed with the current one.
+	 */
+	final boolean resealCookie;
 
 	/** The learned key the client presented (cookie or query parameter), or null. */
 	final String learnedKey;
@@ -54,15 +64,35 @@ final class StickySession implements Affinity {
 
 	Decision decision;
 
-	StickySession(String routeId, StickySettings settings, String sessionId, boolean minted, String learnedKey,
-			String lookupKey, SessionStore store) {
+	private StickySession(String routeId, StickySettings settings, String sessionId, boolean minted,
+			String cookieInstance, boolean resealCookie, String learnedKey, String lookupKey, SessionStore store) {
 		this.routeId = routeId;
 		this.settings = settings;
 		this.sessionId = sessionId;
 		this.minted = minted;
+		this.cookieInstance = cookieInstance;
+		this.resealCookie = resealCookie;
 		this.learnedKey = learnedKey;
 		this.lookupKey = lookupKey;
 		this.store = store;
+	}
+
+	/** A session the client's cookie names. */
+	static StickySession fromCookie(String routeId, StickySettings settings, SessionCookies.Opened cookie,
+			String lookupKey, SessionStore store) {
+		return new StickySession(routeId, settings, cookie.sessionId(), false, cookie.instance(), cookie.previousKey(),
+				null, lookupKey, store);
+	}
+
+	/** A session the backend's own key names (learned cookie or query parameter). */
+	static StickySession fromLearnedKey(String routeId, StickySettings settings, String learnedKey, String lookupKey,
+			SessionStore store) {
+		return new StickySession(routeId, settings, null, false, null, false, learnedKey, lookupKey, store);
+	}
+
+	/** A session that starts now. */
+	static StickySession started(String routeId, StickySettings settings, String sessionId, SessionStore store) {
+		return new StickySession(routeId, settings, sessionId, true, null, false, null, null, store);
 	}
 
 	/** The key rendezvous hashing uses: the session id, else the learned key. */
@@ -83,18 +113,37 @@ final class StickySession implements Affinity {
 				yield (pinned != null) ? chose(pinned, Decision.HIT)
 						: chose(InstanceChooser.rendezvous(hashKey(), usable), Decision.REASSIGNED);
 			}
-			case ABSENT -> chose(InstanceChooser.rendezvous(hashKey(), usable), Decision.NEW);
-			case UNAVAILABLE -> chose(InstanceChooser.rendezvous(hashKey(), usable), Decision.FALLBACK);
+			case ABSENT -> fromCookieOr(usable, Decision.NEW);
+			case UNAVAILABLE -> fromCookieOr(usable, Decision.FALLBACK);
 		});
+	}
+
+	/**
+	 * The cookie's instance when it is usable, else rendezvous hashing with
+	 * {@code otherwise}.
+	 */
+	private ServiceInstance fromCookieOr(List<ServiceInstance> usable, Decision otherwise) {
+		ServiceInstance named = (this.cookieInstance != null) ? find(usable, this.cookieInstance) : null;
+		return (named != null) ? chose(named, Decision.COOKIE)
+				: chose(InstanceChooser.rendezvous(hashKey(), usable), otherwise);
 	}
 
 	@Override
 	public ServiceInstance reroute(List<ServiceInstance> rest, InstanceChooser chooser) {
 		boolean hashed = this.lookupKey != null || this.decision == Decision.FALLBACK;
-		if (this.decision == Decision.HIT) {
+		if (this.decision == Decision.HIT || this.decision == Decision.COOKIE) {
 			this.decision = Decision.REASSIGNED;
 		}
 		return hashed ? InstanceChooser.rendezvous(hashKey(), rest) : chooser.leastTunnels(rest);
+	}
+
+	/**
+	 * Whether the response must set the cookie: a new session, a moved one, or one sealed
+	 * with an old key.
+	 */
+	boolean cookieOutdated(ServiceInstance chosen) {
+		return this.sessionId != null
+				&& (this.minted || this.resealCookie || !InstanceKey.of(chosen).equals(this.cookieInstance));
 	}
 
 	private ServiceInstance chose(ServiceInstance instance, Decision decision) {

@@ -118,7 +118,8 @@ class RedisTopologiesTest {
 		assertThat(gateway.meter(SwitchboardMeters.STICKY_DECISIONS, "route", "chat", "decision", "hit"))
 			.as("every reconnect found its session in Redis")
 			.isEqualTo(hits + 5);
-		String id = cookie.substring(COOKIE.length() + 1, COOKIE.length() + 1 + 22);
+		String id = new SessionCookies(StickyGateway.SECRET).open("chat", cookie.substring(COOKIE.length() + 1))
+			.sessionId();
 		TestBackend pinned = backends.stream().filter((b) -> b.name.equals(first.body())).findFirst().orElseThrow();
 		return Map.entry("switchboard:sticky:chat:s:" + id, "127.0.0.1:" + pinned.port());
 	}
