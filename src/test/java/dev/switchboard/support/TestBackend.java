@@ -74,7 +74,7 @@ public final class TestBackend implements AutoCloseable {
 	 * @param name what {@code /whoami} and {@code /ws/whoami} answer
 	 */
 	public TestBackend(String name) {
-		this(false, name);
+		this(false, name, 0);
 	}
 
 	/**
@@ -82,10 +82,19 @@ public final class TestBackend implements AutoCloseable {
 	 * src/test/resources/tls
 	 */
 	public TestBackend(boolean tls) {
-		this(tls, "backend");
+		this(tls, "backend", 0);
 	}
 
-	private TestBackend(boolean tls, String name) {
+	/**
+	 * A backend on a fixed port, to be restarted where it was (fault tests).
+	 * @param name what {@code /whoami} and {@code /ws/whoami} answer
+	 * @param port the port, or 0 for any free one
+	 */
+	public TestBackend(String name, int port) {
+		this(false, name, port);
+	}
+
+	private TestBackend(boolean tls, String name, int port) {
 		this.name = name;
 		HttpServer base = HttpServer.create().runOn(TestLoops.LOOPS);
 		if (tls) {
@@ -94,7 +103,7 @@ public final class TestBackend implements AutoCloseable {
 		}
 		this.server = base.doOnConnection((connection) -> this.connections.add(connection.channel()))
 			.host("127.0.0.1")
-			.port(0)
+			.port(port)
 			.route((routes) -> routes
 				.get("/ws", (req, res) -> record(req, res.sendWebsocket(this::echo, spec(null, false))))
 				.get("/ws/cookie",

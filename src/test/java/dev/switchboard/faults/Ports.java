@@ -1,0 +1,18 @@
+package dev.switchboard.faults;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+
+/** Free loopback ports for processes that must come back where they were. */
+final class Ports {
+
+	private Ports() {
+	}
+
+	static int free() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+	}
+
+}
