@@ -92,7 +92,8 @@ class ValuesSchemaTest {
 		Map<String, Object> schema = new LinkedHashMap<>();
 		Object defaultValue = property.get("defaultValue");
 		String description = (String) property.get("description");
-		schema.put("description", description + ((defaultValue != null) ? " Default: " + defaultValue + "." : ""));
+		String sentence = description.endsWith(".") ? description : description + ".";
+		schema.put("description", sentence + ((defaultValue != null) ? " Default: " + defaultValue + "." : ""));
 		switch (type) {
 			case "java.time.Duration" -> schema.putAll(DURATION);
 			case "org.springframework.util.unit.DataSize" -> schema.putAll(DATA_SIZE);

@@ -64,9 +64,7 @@ class FrameViolationTest extends GatewayTest {
 			assertThat(Duration.ofNanos(System.nanoTime() - closedAt)).as("FIN right after the close frame")
 				.isLessThan(Duration.ofMillis(100));
 		}
-		WebSocketCloseStatus atBackend = backend.closes.poll(5, TimeUnit.SECONDS);
-		assertThat(atBackend).isNotNull();
-		assertThat(atBackend.code()).isEqualTo(1001);
+		assertBackendGot1001();
 	}
 
 	@Test
@@ -107,9 +105,7 @@ class FrameViolationTest extends GatewayTest {
 			assertThat(close.closeCode()).isEqualTo(1008);
 			assertThat(client.awaitClosedByPeer()).isTrue();
 		}
-		WebSocketCloseStatus atBackend = backend.closes.poll(5, TimeUnit.SECONDS);
-		assertThat(atBackend).isNotNull();
-		assertThat(atBackend.code()).isEqualTo(1001);
+		assertBackendGot1001();
 	}
 
 	@Test
@@ -122,6 +118,21 @@ class FrameViolationTest extends GatewayTest {
 			Frame echo = client.next();
 			assertThat(new String(echo.payload(), StandardCharsets.UTF_8)).isEqualTo("slow but in time");
 		}
+	}
+
+	/**
+	 * The backend's side of the tunnel was closed with 1001. Closes of other tests'
+	 * tunnels may still arrive (the backend records them asynchronously): they are
+	 * skipped.
+	 */
+	private static void assertBackendGot1001() throws InterruptedException {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+		WebSocketCloseStatus status;
+		do {
+			status = backend.closes.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+		}
+		while (status != null && status.code() != 1001);
+		assertThat(status).as("the backend got 1001").isNotNull();
 	}
 
 	private static byte[] ascii(String text) {
