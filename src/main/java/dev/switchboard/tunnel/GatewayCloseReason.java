@@ -27,6 +27,12 @@ public enum GatewayCloseReason {
 	FRAME_TIMEOUT(1008, "frame timeout"),
 
 	/**
+	 * Its route was removed by a new configuration whose on-removal policy is drain or
+	 * close.
+	 */
+	ROUTE_REMOVED(1001, "route removed"),
+
+	/**
 	 * Its backend instance is being drained; the client reconnects and lands elsewhere.
 	 */
 	DRAIN(1001, "backend draining"),

@@ -139,16 +139,36 @@ public final class Tunnel {
 	}
 
 	/**
+	 * The settings the tunnel started with (a reloaded configuration does not change
+	 * them).
+	 */
+	public TunnelSettings settings() {
+		return this.settings;
+	}
+
+	/**
 	 * Ends the tunnel from the gateway's side: both peers get a close frame with this
 	 * code.
 	 */
 	public void close(GatewayCloseReason reason) {
+		closeAfter(0, reason, reason.code(), reason.description());
+	}
+
+	/**
+	 * Ends the tunnel from the gateway's side after {@code delayNanos}: the client gets
+	 * {@code clientCode}, the backend the reason's own code.
+	 */
+	public void closeAfter(long delayNanos, GatewayCloseReason reason, int clientCode, String clientText) {
+		Runnable close = () -> closeByGateway(reason, clientCode, clientText, reason.code(), reason.description());
 		Channel channel = this.client.ctx.channel();
-		if (channel.eventLoop().inEventLoop()) {
-			closeByGateway(reason, reason.code(), reason.description());
+		if (delayNanos > 0) {
+			channel.eventLoop().schedule(close, delayNanos, TimeUnit.NANOSECONDS);
+		}
+		else if (channel.eventLoop().inEventLoop()) {
+			close.run();
 		}
 		else {
-			channel.eventLoop().execute(() -> closeByGateway(reason, reason.code(), reason.description()));
+			channel.eventLoop().execute(close);
 		}
 	}
 

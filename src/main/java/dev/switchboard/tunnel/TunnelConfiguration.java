@@ -23,8 +23,8 @@ class TunnelConfiguration {
 	}
 
 	@Bean
-	TunnelRegistry switchboardTunnelRegistry(TunnelSettings defaults) {
-		return new TunnelRegistry(defaults.closeTimeout());
+	TunnelRegistry switchboardTunnelRegistry() {
+		return new TunnelRegistry();
 	}
 
 }

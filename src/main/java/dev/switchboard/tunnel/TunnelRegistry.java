@@ -1,37 +1,26 @@
 package dev.switchboard.tunnel;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
-
-import org.springframework.context.SmartLifecycle;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The open tunnels of this gateway. On shutdown it closes them with 1001 ("going away")
- * before the web server stops, so clients see a clean close they can reconnect on instead
- * of a dropped socket. Other parts (metrics, access log) subscribe as
- * {@link TunnelListener}s.
+ * The open tunnels of this gateway. Other parts (metrics, access log, the balancer's
+ * counts) subscribe as {@link TunnelListener}s; the shutdown sequence and route removals
+ * close tunnels through it.
  */
-public class TunnelRegistry implements TunnelListener, SmartLifecycle {
-
-	private static final Log logger = LogFactory.getLog(TunnelRegistry.class);
+public class TunnelRegistry implements TunnelListener {
 
 	private final Set<Tunnel> open = ConcurrentHashMap.newKeySet();
 
 	private final List<TunnelListener> listeners = new CopyOnWriteArrayList<>();
 
-	private final Duration shutdownGrace;
-
-	private volatile boolean running;
-
-	public TunnelRegistry(Duration shutdownGrace) {
-		this.shutdownGrace = shutdownGrace;
-	}
+	/** Signalled whenever a tunnel ends, for whoever waits for tunnels to be gone. */
+	private final Object ended = new Object();
 
 	public void addListener(TunnelListener listener) {
 		this.listeners.add(listener);
@@ -39,6 +28,17 @@ public class TunnelRegistry implements TunnelListener, SmartLifecycle {
 
 	public int openCount() {
 		return this.open.size();
+	}
+
+	/** The open tunnels of one route, at this moment. */
+	public List<Tunnel> openOn(String routeId) {
+		List<Tunnel> tunnels = new ArrayList<>();
+		for (Tunnel tunnel : this.open) {
+			if (tunnel.routeId().equals(routeId)) {
+				tunnels.add(tunnel);
+			}
+		}
+		return tunnels;
 	}
 
 	@Override
@@ -51,56 +51,62 @@ public class TunnelRegistry implements TunnelListener, SmartLifecycle {
 
 	@Override
 	public void onClose(Tunnel tunnel, TunnelSummary summary) {
-		this.open.remove(tunnel);
+		// Listeners first: whoever sees the tunnel gone from openCount() also sees its
+		// metrics and the balancer's counts updated.
 		for (TunnelListener listener : this.listeners) {
 			listener.onClose(tunnel, summary);
 		}
-	}
-
-	@Override
-	public void start() {
-		this.running = true;
-	}
-
-	@Override
-	public void stop() {
-		this.running = false;
-		int count = this.open.size();
-		if (count == 0) {
-			return;
+		this.open.remove(tunnel);
+		synchronized (this.ended) {
+			this.ended.notifyAll();
 		}
-		logger.info("Closing " + count + " open WebSocket tunnel(s) with 1001 before shutdown");
-		for (Tunnel tunnel : this.open) {
-			tunnel.close(GatewayCloseReason.SHUTDOWN);
-		}
-		long deadline = System.nanoTime() + this.shutdownGrace.toNanos();
-		while (!this.open.isEmpty() && System.nanoTime() < deadline) {
-			try {
-				Thread.sleep(20);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				return;
-			}
-		}
-		if (!this.open.isEmpty()) {
-			logger.warn(
-					this.open.size() + " tunnel(s) did not finish their close handshake within " + this.shutdownGrace);
-		}
-	}
-
-	@Override
-	public boolean isRunning() {
-		return this.running;
 	}
 
 	/**
-	 * Stops before the web server's graceful shutdown, so tunnels are closed while the
-	 * loops still run.
+	 * Closes {@code tunnels} from the gateway's side, evenly spread over {@code spread}:
+	 * the first now, the last at the end of the window.
 	 */
-	@Override
-	public int getPhase() {
-		return Integer.MAX_VALUE - 10;
+	public static void closeSpread(List<Tunnel> tunnels, GatewayCloseReason reason, int clientCode, String clientText,
+			Duration spread) {
+		int count = tunnels.size();
+		for (int i = 0; i < count; i++) {
+			long delay = (count > 1) ? spread.toNanos() * i / (count - 1) : 0;
+			tunnels.get(i).closeAfter(delay, reason, clientCode, clientText);
+		}
+	}
+
+	/**
+	 * Closes every open tunnel, spread over {@code spread}, and waits for their close
+	 * handshakes: at most {@code grace} after the last close was sent. A tunnel whose
+	 * handshake was already under way when the closes were planned is closed at the end
+	 * of the window with the rest.
+	 * @return how many tunnels were still open when the wait ended
+	 */
+	public int closeAll(GatewayCloseReason reason, int clientCode, String clientText, Duration spread, Duration grace) {
+		closeSpread(new ArrayList<>(this.open), reason, clientCode, clientText, spread);
+		awaitNoneOpen(System.nanoTime() + spread.toNanos());
+		// Closing is idempotent: tunnels already closing are not touched again.
+		closeSpread(new ArrayList<>(this.open), reason, clientCode, clientText, Duration.ZERO);
+		awaitNoneOpen(System.nanoTime() + grace.toNanos());
+		return this.open.size();
+	}
+
+	private void awaitNoneOpen(long deadline) {
+		synchronized (this.ended) {
+			while (!this.open.isEmpty()) {
+				long left = deadline - System.nanoTime();
+				if (left <= 0) {
+					return;
+				}
+				try {
+					TimeUnit.NANOSECONDS.timedWait(this.ended, left);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					return;
+				}
+			}
+		}
 	}
 
 }

@@ -35,12 +35,17 @@ import static dev.switchboard.config.SettingChecks.positive;
  * @param frameTimeout Longest time a frame, or a fragmented message, may take to arrive
  * once it started; a side that takes longer is closed with 1008 "frame timeout" (a
  * slowloris at the frame level); 0 disables
+ * @param onRemoval What happens to open tunnels of a route that a new configuration
+ * removes: keep (they run on as they were), drain (closed with 1001 spread over
+ * on-removal-window) or close (closed with 1001 at once)
+ * @param onRemovalWindow With on-removal drain, the window the closes are spread over
  */
 @ConfigurationProperties("switchboard")
 public record TunnelSettings(@DefaultValue("16MB") DataSize maxMessageSize, @DefaultValue("5s") Duration closeTimeout,
 		@DefaultValue("30s") Duration heartbeatInterval, @DefaultValue("10s") Duration heartbeatTimeout,
 		@DefaultValue("1h") Duration idleTimeout, @DefaultValue("0") Duration maxLifetime,
-		@DefaultValue("false") boolean answerPings, @DefaultValue("30s") Duration frameTimeout) {
+		@DefaultValue("false") boolean answerPings, @DefaultValue("30s") Duration frameTimeout,
+		@DefaultValue("keep") OnRemoval onRemoval, @DefaultValue("30s") Duration onRemovalWindow) {
 
 	/**
 	 * How far below the edge's idle timeout the heartbeat interval must stay: room for
@@ -66,6 +71,7 @@ public record TunnelSettings(@DefaultValue("16MB") DataSize maxMessageSize, @Def
 		notNegative(p + "idle-timeout", this.idleTimeout);
 		notNegative(p + "max-lifetime", this.maxLifetime);
 		notNegative(p + "frame-timeout", this.frameTimeout);
+		notNegative(p + "on-removal-window", this.onRemovalWindow);
 		if (!heartbeatsEnabled()) {
 			return;
 		}
@@ -98,6 +104,20 @@ public record TunnelSettings(@DefaultValue("16MB") DataSize maxMessageSize, @Def
 					+ " Lower heartbeat-interval, or raise the idle timeout of the load balancer or ingress"
 					+ " (see README, Operations)");
 		}
+	}
+
+	/** What happens to a removed route's open tunnels. */
+	public enum OnRemoval {
+
+		/** They run on with the settings they started with. */
+		KEEP,
+
+		/** Closed with 1001, spread over on-removal-window. */
+		DRAIN,
+
+		/** Closed with 1001 at once. */
+		CLOSE
+
 	}
 
 }

@@ -59,7 +59,7 @@ class ReplacedConfigurationTest {
 				""".formatted(backend.port()));
 		try (ConfigurableApplicationContext gateway = new SpringApplicationBuilder(SwitchboardApplication.class,
 				PrivateLoops.class)
-			.run("--spring.config.location=file:" + config)) {
+			.run("--spring.config.location=file:" + config, "--switchboard.shutdown.accept-delay=0")) {
 			assertThat(gateway.getBeansOfType(GlobalFilter.class).values())
 				.noneMatch(WebsocketRoutingFilter.class::isInstance);
 			int port = ((WebServerApplicationContext) gateway).getWebServer().getPort();

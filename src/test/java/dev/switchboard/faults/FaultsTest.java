@@ -27,6 +27,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import dev.switchboard.SwitchboardApplication;
 import dev.switchboard.support.BackendMain;
 import dev.switchboard.support.ChildJvm;
+import dev.switchboard.support.Ports;
 import dev.switchboard.support.RawWebSocket;
 import dev.switchboard.support.RawWebSocket.Frame;
 import dev.switchboard.support.WsClient;
@@ -165,7 +166,7 @@ class FaultsTest {
 			long terminated = System.nanoTime();
 			child.terminate();
 			for (WsClient client : clients) {
-				assertThat(client.awaitClose().code()).as("a real close frame, never 1006").isEqualTo(1001);
+				assertThat(client.awaitClose().code()).as("a real close frame, never 1006").isEqualTo(1012);
 			}
 			assertThat(child.awaitExit(BOUND)).as("the replica exits").isTrue();
 			logger.info(TUNNELS + " tunnels closed and the replica exited within "

@@ -113,9 +113,13 @@ public final class ChildJvm implements AutoCloseable {
 		this.process.waitFor(10, TimeUnit.SECONDS);
 	}
 
-	/** SIGTERM: the JVM runs its shutdown hooks (Spring's graceful shutdown). */
+	/**
+	 * SIGTERM: the JVM runs its shutdown hooks (Spring's graceful shutdown). Sent through
+	 * the process handle: {@code Process.destroy()} would also close the pipe its output
+	 * arrives on, losing everything it logs while it shuts down.
+	 */
 	public void terminate() {
-		this.process.destroy();
+		this.process.toHandle().destroy();
 	}
 
 	/** Waits for the process to end; returns whether it did within {@code timeout}. */

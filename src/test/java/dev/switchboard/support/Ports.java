@@ -1,15 +1,15 @@
-package dev.switchboard.faults;
+package dev.switchboard.support;
 
 import java.io.IOException;
 import java.net.ServerSocket;
 
 /** Free loopback ports for processes that must come back where they were. */
-final class Ports {
+public final class Ports {
 
 	private Ports() {
 	}
 
-	static int free() throws IOException {
+	public static int free() throws IOException {
 		try (ServerSocket socket = new ServerSocket(0)) {
 			return socket.getLocalPort();
 		}
