@@ -35,6 +35,11 @@ public final class PerRouteCache<T> {
 		return cached.settings;
 	}
 
+	/** Forgets every route's settings: they are bound again on next use. */
+	public void clear() {
+		this.cache.clear();
+	}
+
 	private record Cached<T>(Route route, T settings) {
 	}
 

@@ -41,9 +41,11 @@ public final class RouteSettings<T> {
 
 	private final Class<T> type;
 
-	private final T defaults;
-
-	private final ConfigurableEnvironment environment;
+	/**
+	 * The global values and the environment they came from; replaced whole when a new
+	 * configuration is adopted.
+	 */
+	private volatile Source<T> source;
 
 	private final BiConsumer<T, String> check;
 
@@ -71,8 +73,7 @@ public final class RouteSettings<T> {
 		}
 		this.prefix = prefix;
 		this.type = type;
-		this.defaults = defaults;
-		this.environment = environment;
+		this.source = new Source<>(defaults, environment);
 		this.check = check;
 		this.keys = new LinkedHashSet<>();
 		this.containers = new LinkedHashSet<>();
@@ -89,14 +90,41 @@ public final class RouteSettings<T> {
 	}
 
 	public T defaults() {
-		return this.defaults;
+		return this.source.defaults();
+	}
+
+	/**
+	 * The same settings over a candidate environment (a configuration not yet in force):
+	 * its global values bound and checked, its route overrides bound over them.
+	 * @throws InvalidSettingsException when the candidate's global values are unusable
+	 */
+	public RouteSettings<T> over(ConfigurableEnvironment candidate) {
+		T defaults;
+		try {
+			// The candidate's configuration property sources must be attached
+			// (ConfigurationPropertySources.attach).
+			defaults = Binder.get(candidate).bindOrCreate(this.prefix, Bindable.of(this.type));
+		}
+		catch (BindException ex) {
+			throw new InvalidSettingsException(ex.getName() + ": " + rootMessage(ex), ex);
+		}
+		return new RouteSettings<>(this.prefix, this.type, defaults, candidate, this.check);
+	}
+
+	/**
+	 * Adopts the global values of a checked candidate (see {@link #over}); routes are
+	 * bound again. Tunnels already open keep the settings they started with.
+	 */
+	public void adopt(RouteSettings<T> candidate) {
+		this.source = candidate.source;
+		this.cache.clear();
 	}
 
 	/**
 	 * The settings for a route (the defaults for none), bound once per route instance.
 	 */
 	public T forRoute(Route route) {
-		return (route != null) ? this.cache.get(route) : this.defaults;
+		return (route != null) ? this.cache.get(route) : this.source.defaults();
 	}
 
 	/**
@@ -132,15 +160,16 @@ public final class RouteSettings<T> {
 				overrides.put(key, value);
 			}
 		});
+		Source<T> current = this.source;
 		if (overrides.isEmpty()) {
-			return this.defaults;
+			return current.defaults();
 		}
 		List<ConfigurationPropertySource> sources = new ArrayList<>();
 		sources.add(new MapConfigurationPropertySource(overrides));
-		ConfigurationPropertySources.get(this.environment).forEach(sources::add);
+		ConfigurationPropertySources.get(current.environment()).forEach(sources::add);
 		T settings;
 		try {
-			settings = new Binder(sources, new PropertySourcesPlaceholdersResolver(this.environment))
+			settings = new Binder(sources, new PropertySourcesPlaceholdersResolver(current.environment()))
 				.bindOrCreate(this.prefix, Bindable.of(this.type));
 		}
 		catch (BindException ex) {
@@ -183,6 +212,10 @@ public final class RouteSettings<T> {
 			cause = cause.getCause();
 		}
 		return cause.getMessage();
+	}
+
+	/** Global values and the environment they were bound from. */
+	private record Source<T>(T defaults, ConfigurableEnvironment environment) {
 	}
 
 }

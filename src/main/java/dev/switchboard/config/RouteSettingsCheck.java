@@ -21,18 +21,56 @@ public class RouteSettingsCheck implements SmartInitializingSingleton {
 
 	private final List<RouteSettings<?>> features;
 
+	private final List<RoutesCheck> routesChecks;
+
 	private final KnownProperties globals;
 
-	public RouteSettingsCheck(GatewayProperties gateway, List<RouteSettings<?>> features) {
+	public RouteSettingsCheck(GatewayProperties gateway, List<RouteSettings<?>> features,
+			List<RoutesCheck> routesChecks) {
 		this.gateway = gateway;
 		this.features = List.copyOf(features);
+		this.routesChecks = List.copyOf(routesChecks);
 		this.globals = KnownProperties.load(RouteSettingsCheck.class.getClassLoader());
+	}
+
+	/** The per-route settings of every feature, as declared. */
+	public List<RouteSettings<?>> features() {
+		return this.features;
 	}
 
 	@Override
 	public void afterSingletonsInstantiated() {
-		for (RouteDefinition route : this.gateway.getRoutes()) {
-			check(route.getId(), route.getMetadata());
+		check(this.gateway.getRoutes(), Map.of());
+	}
+
+	/**
+	 * Checks a set of routes: each route's metadata, then the rules across routes.
+	 * @param candidates the feature settings of a configuration not yet in force, by the
+	 * feature they replace; a feature without one is checked as it is
+	 * @throws InvalidSettingsException naming the route and the key
+	 */
+	public void check(List<RouteDefinition> routes, Map<RouteSettings<?>, RouteSettings<?>> candidates) {
+		for (RouteDefinition route : routes) {
+			for (String key : RouteMetadata.flatten(route.getMetadata()).keySet()) {
+				if (key.startsWith("switchboard.")
+						&& this.features.stream().noneMatch((feature) -> feature.owns(key))) {
+					throw new InvalidRouteSettingsException(route.getId(), unknown(key), null);
+				}
+			}
+			for (RouteSettings<?> feature : this.features) {
+				candidates.getOrDefault(feature, feature).resolve(route.getId(), route.getMetadata());
+			}
+		}
+		RoutesCheck.SettingsLookup lookup = new RoutesCheck.SettingsLookup() {
+			@Override
+			@SuppressWarnings("unchecked")
+			public <T> T forRoute(RouteSettings<T> feature, RouteDefinition route) {
+				RouteSettings<T> settings = (RouteSettings<T>) candidates.getOrDefault(feature, feature);
+				return settings.resolve(route.getId(), route.getMetadata());
+			}
+		};
+		for (RoutesCheck check : this.routesChecks) {
+			check.check(routes, lookup);
 		}
 	}
 
@@ -41,14 +79,10 @@ public class RouteSettingsCheck implements SmartInitializingSingleton {
 	 * @throws InvalidRouteSettingsException naming the route and the key
 	 */
 	public void check(String routeId, Map<String, Object> metadata) {
-		for (String key : RouteMetadata.flatten(metadata).keySet()) {
-			if (key.startsWith("switchboard.") && this.features.stream().noneMatch((feature) -> feature.owns(key))) {
-				throw new InvalidRouteSettingsException(routeId, unknown(key), null);
-			}
-		}
-		for (RouteSettings<?> feature : this.features) {
-			feature.resolve(routeId, metadata);
-		}
+		RouteDefinition route = new RouteDefinition();
+		route.setId(routeId);
+		route.setMetadata(metadata);
+		check(List.of(route), Map.of());
 	}
 
 	private String unknown(String key) {

@@ -20,8 +20,9 @@ class SettingsConfiguration {
 
 	@Bean
 	RouteSettingsCheck switchboardRouteSettingsCheck(GatewayProperties gateway,
-			ObjectProvider<RouteSettings<?>> features) {
-		return new RouteSettingsCheck(gateway, features.orderedStream().toList());
+			ObjectProvider<RouteSettings<?>> features, ObjectProvider<RoutesCheck> routesChecks) {
+		return new RouteSettingsCheck(gateway, features.orderedStream().toList(),
+				routesChecks.orderedStream().toList());
 	}
 
 }

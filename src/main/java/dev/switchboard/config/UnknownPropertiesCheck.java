@@ -30,7 +30,7 @@ import org.springframework.core.env.StandardEnvironment;
  * named {@code switchboard} would otherwise stop its own pods (the chart also turns those
  * variables off with {@code enableServiceLinks: false}).
  */
-class UnknownPropertiesCheck implements BeanFactoryPostProcessor, EnvironmentAware {
+public class UnknownPropertiesCheck implements BeanFactoryPostProcessor, EnvironmentAware {
 
 	private static final Log logger = LogFactory.getLog(UnknownPropertiesCheck.class);
 
@@ -43,7 +43,17 @@ class UnknownPropertiesCheck implements BeanFactoryPostProcessor, EnvironmentAwa
 
 	@Override
 	public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) {
-		KnownProperties known = KnownProperties.load(beanFactory.getBeanClassLoader());
+		check(this.environment, beanFactory.getBeanClassLoader());
+	}
+
+	/**
+	 * Checks an environment: the running one at startup, or a new configuration before it
+	 * is adopted.
+	 * @throws InvalidSettingsException naming every unknown property and the nearest
+	 * valid name
+	 */
+	public static void check(ConfigurableEnvironment environment, ClassLoader classLoader) {
+		KnownProperties known = KnownProperties.load(classLoader);
 		if (known.isEmpty()) {
 			logger.warn("Cannot check switchboard.* properties for typos: no " + KnownProperties.METADATA
 					+ " on the class path (build with Maven to generate it)");
@@ -51,7 +61,7 @@ class UnknownPropertiesCheck implements BeanFactoryPostProcessor, EnvironmentAwa
 		}
 		List<String> problems = new ArrayList<>();
 		Set<String> seen = new LinkedHashSet<>();
-		for (ConfigurationPropertySource source : ConfigurationPropertySources.get(this.environment)) {
+		for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
 			if (!(source instanceof IterableConfigurationPropertySource iterable)) {
 				continue;
 			}

@@ -65,6 +65,21 @@ public final class SwitchboardMeters {
 	 */
 	public static final String REQUESTS_REFUSED = "switchboard.requests.refused";
 
+	/**
+	 * Counter: new configurations found on disk, by result (success: applied; failure:
+	 * rejected).
+	 */
+	public static final String CONFIG_RELOADS = "switchboard.config.reloads";
+
+	/**
+	 * Gauge: 1 while the newest configuration on disk is rejected (the previous one stays
+	 * in force).
+	 */
+	public static final String CONFIG_RELOAD_FAILING = "switchboard.config.reload.failing";
+
+	/** Time gauge: when a new configuration was last applied (0: none since start). */
+	public static final String CONFIG_LAST_RELOAD = "switchboard.config.last.reload";
+
 	public static final String ROUTE = "route";
 
 	public static final String OUTCOME = "outcome";
@@ -92,6 +107,8 @@ public final class SwitchboardMeters {
 	public static final String STATE = "state";
 
 	public static final String TASK = "task";
+
+	public static final String RESULT = "result";
 
 	public static final String TO_CLIENT = "to_client";
 

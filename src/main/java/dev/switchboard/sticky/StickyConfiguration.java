@@ -16,6 +16,7 @@ import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
 import dev.switchboard.config.RouteSettings;
+import dev.switchboard.config.RoutesCheck;
 import dev.switchboard.forwarded.ClientOrigin;
 import dev.switchboard.redis.RedisCommands;
 import dev.switchboard.redis.SwitchboardRedisProperties;
@@ -47,20 +48,35 @@ class StickyConfiguration {
 	}
 
 	/**
-	 * Checks the signing key when a route is sticky, and opens the Redis connection for
-	 * it.
+	 * A sticky route needs the cookie secret: checked at startup and for every new
+	 * configuration (a route that becomes sticky in a reload without a secret is refused
+	 * with the rest of it).
 	 */
 	@Bean
-	SmartInitializingSingleton switchboardStickyStart(RouteSettings<StickySettings> settings, GatewayProperties gateway,
-			StickyProperties properties, RedisCommands redis, SwitchboardRedisProperties redisProperties) {
-		return () -> {
-			boolean anySticky = false;
-			for (RouteDefinition route : gateway.getRoutes()) {
-				anySticky |= settings.resolve(route.getId(), route.getMetadata()).enabled();
+	RoutesCheck switchboardStickySecretCheck(RouteSettings<StickySettings> settings, StickyProperties properties) {
+		return (routes, lookup) -> {
+			for (RouteDefinition route : routes) {
+				if (lookup.forRoute(settings, route).enabled()) {
+					new SessionCookies(properties.getSecret(), properties.getPreviousSecrets());
+					return;
+				}
 			}
-			if (anySticky) {
-				new SessionCookies(properties.getSecret(), properties.getPreviousSecrets());
-				redis.openAndWarm(redisProperties.getTimeout().multipliedBy(4));
+		};
+	}
+
+	/**
+	 * With a sticky route, the Redis connection is open and warm before the gateway
+	 * reports ready.
+	 */
+	@Bean
+	SmartInitializingSingleton switchboardStickyRedisWarmUp(RouteSettings<StickySettings> settings,
+			GatewayProperties gateway, RedisCommands redis, SwitchboardRedisProperties redisProperties) {
+		return () -> {
+			for (RouteDefinition route : gateway.getRoutes()) {
+				if (settings.resolve(route.getId(), route.getMetadata()).enabled()) {
+					redis.openAndWarm(redisProperties.getTimeout().multipliedBy(4));
+					return;
+				}
 			}
 		};
 	}

@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -23,6 +24,7 @@ import dev.switchboard.support.RequiredTool;
 import dev.switchboard.support.WsClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The monitoring assets in deploy/monitoring parse, agree with each other, and name only
@@ -60,6 +62,13 @@ class MonitoringAssetsTest extends GatewayTest {
 			client.sendBinary(new byte[2048]);
 			client.awaitClose();
 		}
+		// The tunnel is counted when its connections are gone, a moment after the
+		// client's
+		// close frame.
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> PrometheusScrape.of(this.managementPort)
+				.names()
+				.contains("switchboard_tunnel_gateway_closes_total"));
 		Set<String> exported = new TreeSet<>(PrometheusScrape.of(this.managementPort).names());
 		exported.addAll(STICKY_METRICS);
 		Set<String> used = new TreeSet<>();

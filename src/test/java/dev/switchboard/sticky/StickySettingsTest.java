@@ -34,7 +34,7 @@ class StickySettingsTest {
 	private final RouteSettings<TunnelSettings> tunnel = settings("switchboard", TunnelSettings.class,
 			TunnelSettings::check);
 
-	private final RouteSettingsCheck check = new RouteSettingsCheck(null, List.of(this.sticky, this.tunnel));
+	private final RouteSettingsCheck check = new RouteSettingsCheck(null, List.of(this.sticky, this.tunnel), List.of());
 
 	@Test
 	void aRouteOverridesTheGlobalValues() {
