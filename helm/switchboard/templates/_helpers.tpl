@@ -84,12 +84,18 @@ annotations must reach Prometheus as written. Fails the render when the file is 
 {{- end }}
 
 {{/*
-The application.yml rendered into the ConfigMap: routes, switchboard.*, Redis, discovery, then
-extraConfig deep-merged over all of it.
+The routes file (the routes ConfigMap): spring.cloud.gateway.server.webflux.routes only.
 */}}
-{{- define "switchboard.applicationConfig" -}}
-{{- $config := dict }}
-{{- $_ := set $config "spring" (dict "cloud" (dict "gateway" (dict "server" (dict "webflux" (dict "routes" (.Values.routes | default list)))))) }}
+{{- define "switchboard.routesConfig" -}}
+{{- toYaml (dict "spring" (dict "cloud" (dict "gateway" (dict "server" (dict "webflux" (dict "routes" (.Values.routes | default list))))))) }}
+{{- end }}
+
+{{/*
+The settings file (the settings ConfigMap): switchboard.*, Redis, discovery, then extraConfig
+deep-merged over all of it.
+*/}}
+{{- define "switchboard.settingsConfig" -}}
+{{- $config := dict "spring" dict }}
 {{- $switchboard := deepCopy (.Values.switchboard | default dict) }}
 {{- with .Values.redis.host }}
 {{- $redis := dict "host" . "port" $.Values.redis.port }}
@@ -111,7 +117,7 @@ extraConfig deep-merged over all of it.
 {{- end }}
 {{- $_ := set $instances $name $list }}
 {{- end }}
-{{- $_ := set $config.spring.cloud "discovery" (dict "client" (dict "simple" (dict "instances" $instances))) }}
+{{- $_ := set $config.spring "cloud" (dict "discovery" (dict "client" (dict "simple" (dict "instances" $instances)))) }}
 {{- end }}
 {{- else if eq .Values.discovery.mode "dns" }}
 {{- $discovery := get $switchboard "discovery" | default dict }}
@@ -121,6 +127,44 @@ extraConfig deep-merged over all of it.
 {{- if $switchboard }}
 {{- $_ := set $config "switchboard" $switchboard }}
 {{- end }}
+{{- if not $config.spring }}
+{{- $_ := unset $config "spring" }}
+{{- end }}
 {{- $config = mustMergeOverwrite $config (deepCopy (.Values.extraConfig | default dict)) }}
 {{- toYaml $config }}
+{{- end }}
+
+{{/*
+A duration value as Spring Boot writes it (500ms, 5s, 2m, 1h, or milliseconds) in whole seconds,
+rounded up; the default when the value is unset.
+*/}}
+{{- define "switchboard.durationSeconds" -}}
+{{- $value := toString (.value | default .default) }}
+{{- $number := regexFind "^[0-9]+" $value | atoi }}
+{{- if hasSuffix "ms" $value }}{{ div (add $number 999) 1000 }}
+{{- else if hasSuffix "s" $value }}{{ $number }}
+{{- else if hasSuffix "m" $value }}{{ mul $number 60 }}
+{{- else if hasSuffix "h" $value }}{{ mul $number 3600 }}
+{{- else }}{{ div (add $number 999) 1000 }}
+{{- end }}
+{{- end }}
+
+{{/*
+The pod's grace period: what the gateway's shutdown sequence takes at most (accept delay, close
+spread, one close timeout, Spring's graceful shutdown phase) and 5 s to spare.
+*/}}
+{{- define "switchboard.terminationGracePeriodSeconds" -}}
+{{- if .Values.terminationGracePeriodSeconds }}
+{{- .Values.terminationGracePeriodSeconds }}
+{{- else }}
+{{- $sb := .Values.switchboard | default dict }}
+{{- $shutdown := get $sb "shutdown" | default dict }}
+{{- $accept := include "switchboard.durationSeconds" (dict "value" (get $shutdown "accept-delay") "default" "5s") | atoi }}
+{{- $spread := include "switchboard.durationSeconds" (dict "value" (get $shutdown "close-spread") "default" "10s") | atoi }}
+{{- $close := include "switchboard.durationSeconds" (dict "value" (get $sb "close-timeout") "default" "5s") | atoi }}
+{{- $spring := get (.Values.extraConfig | default dict) "spring" | default dict }}
+{{- $lifecycle := get $spring "lifecycle" | default dict }}
+{{- $phase := include "switchboard.durationSeconds" (dict "value" (get $lifecycle "timeout-per-shutdown-phase") "default" "30s") | atoi }}
+{{- add $accept $spread $close $phase 5 }}
+{{- end }}
 {{- end }}

@@ -13,8 +13,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 public class StickyProperties {
 
 	/**
-	 * Key that signs session ids (HMAC-SHA256), at least 32 characters, the same on every
-	 * replica. Required when a route is sticky.
+	 * Key the session cookie is sealed with (AES-256-GCM, key derived by HKDF-SHA256), at
+	 * least 32 characters, the same on every replica. Required when a route is sticky.
 	 */
 	private String secret;
 

@@ -172,7 +172,8 @@ class HelmChartTest {
 	void defaultsRenderOnlyTheCoreResources() throws IOException {
 		Rendered rendered = render("{}");
 		rendered.saveAs("defaults.yaml");
-		assertThat(rendered.kinds()).containsExactlyInAnyOrder("ConfigMap", "Deployment", "Service", "ServiceAccount");
+		assertThat(rendered.kinds()).containsExactlyInAnyOrder("ConfigMap", "ConfigMap", "Deployment", "Service",
+				"ServiceAccount");
 	}
 
 	@Test
@@ -249,17 +250,26 @@ class HelmChartTest {
 				assertThat(volume.getConfigMap().getName()).isEqualTo(FULLNAME);
 			});
 		});
-		assertThat(env(gateway)).containsEntry("SPRING_CONFIG_ADDITIONAL_LOCATION", "optional:file:/config/")
+		assertThat(gateway.getVolumeMounts()).anySatisfy((mount) -> {
+			assertThat(mount.getMountPath()).isEqualTo("/config/routes");
+			assertThat(pod.getVolumes()).anySatisfy((volume) -> {
+				assertThat(volume.getName()).isEqualTo(mount.getName());
+				assertThat(volume.getConfigMap().getName()).isEqualTo(FULLNAME + "-routes");
+			});
+		});
+		assertThat(env(gateway))
+			.containsEntry("SPRING_CONFIG_ADDITIONAL_LOCATION", "optional:file:/config/,optional:file:/config/routes/")
 			.containsEntry("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=60")
 			.doesNotContainKey("SPRING_DATA_REDIS_PASSWORD");
 
-		// Shutdown budget: preStop sleep + close-timeout (5s) + Spring's shutdown phase
-		// (30s) fit in the grace period.
-		List<String> preStop = gateway.getLifecycle().getPreStop().getExec().getCommand();
-		assertThat(preStop).containsExactly("sleep", "5");
-		assertThat(pod.getTerminationGracePeriodSeconds()).isGreaterThanOrEqualTo(5 + 5 + 30).isEqualTo(45L);
+		// The gateway's own shutdown sequence replaces a preStop sleep; the grace period
+		// covers it:
+		// accept-delay 5 s + close-spread 10 s + close-timeout 5 s + Spring's shutdown
+		// phase 30 s + 5 s.
+		assertThat(gateway.getLifecycle()).isNull();
+		assertThat(pod.getTerminationGracePeriodSeconds()).isEqualTo(55L);
 		assertThat(gateway.getResources().getLimits()).containsKey("memory").doesNotContainKey("cpu");
-		assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations()).containsKey("checksum/config")
+		assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations()).containsKey("checksum/settings")
 			.doesNotContainKey("prometheus.io/scrape");
 	}
 
@@ -274,8 +284,52 @@ class HelmChartTest {
 	}
 
 	@Test
+	void theGracePeriodFollowsTheShutdownSettings() throws IOException {
+		assertThat(render("""
+				switchboard: {close-timeout: 2s, shutdown: {accept-delay: 10s, close-spread: 1m}}
+				extraConfig: {spring: {lifecycle: {timeout-per-shutdown-phase: 20s}}}
+				""").one(Deployment.class).getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds())
+			.isEqualTo(10L + 60 + 2 + 20 + 5);
+		assertThat(render("terminationGracePeriodSeconds: 300").one(Deployment.class)
+			.getSpec()
+			.getTemplate()
+			.getSpec()
+			.getTerminationGracePeriodSeconds()).isEqualTo(300L);
+	}
+
+	@Test
+	void theStickySecretComesFromASecretAndNeverAppearsInTheRenderedManifests() throws IOException {
+		Rendered rendered = render("""
+				sticky: {existingSecret: gateway-secrets, existingSecretKey: sticky}
+				redis: {host: redis, existingSecret: gateway-secrets, existingSecretPasswordKey: redis}
+				""");
+		Container gateway = rendered.one(Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+		EnvVar secret = gateway.getEnv()
+			.stream()
+			.filter((env) -> env.getName().equals("SWITCHBOARD_STICKY_SECRET"))
+			.findFirst()
+			.orElseThrow();
+		assertThat(secret.getValue()).isNull();
+		assertThat(secret.getValueFrom().getSecretKeyRef().getName()).isEqualTo("gateway-secrets");
+		assertThat(secret.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("sticky");
+		assertThat(applicationYml(rendered)).as("no secret in the ConfigMap").doesNotContainKey("switchboard");
+		assertThat(rendered.all(ConfigMap.class))
+			.noneSatisfy((configMap) -> assertThat(configMap.getData().toString()).containsIgnoringCase("secret"));
+		assertThat(render("{}").one(Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+			.noneMatch((env) -> env.getName().equals("SWITCHBOARD_STICKY_SECRET"));
+	}
+
+	@Test
+	void theRoutesHaveAConfigMapOfTheirOwn() throws IOException {
+		Rendered rendered = render("{}");
+		Map<String, Object> config = routesYml(rendered);
+		assertThat(config).containsOnlyKeys("spring");
+		assertThat(applicationYml(rendered)).as("no routes among the settings").doesNotContainKey("spring");
+	}
+
+	@Test
 	void configMapPutsTheRoutesUnderTheGatewayServerWebfluxPrefix() throws IOException {
-		Map<String, Object> config = applicationYml(render("{}"));
+		Map<String, Object> config = routesYml(render("{}"));
 		List<Map<String, Object>> routes = at(config, "spring", "cloud", "gateway", "server", "webflux", "routes");
 		assertThat(routes).singleElement().satisfies((route) -> {
 			assertThat(route).containsEntry("id", "example").containsEntry("uri", "http://example-backend:8080");
@@ -285,20 +339,20 @@ class HelmChartTest {
 		Map<String, Object> gateway = at(config, "spring", "cloud", "gateway");
 		assertThat(gateway).containsOnlyKeys("server");
 		assertThat(config).doesNotContainKeys("switchboard");
-		Map<String, Object> spring = at(config, "spring");
-		assertThat(spring).as("no Redis configured by default").doesNotContainKey("data");
+		assertThat(applicationYml(render("{}"))).as("no Redis configured by default").doesNotContainKey("spring");
 	}
 
 	@Test
-	void changingTheConfigurationRollsThePods() throws IOException {
+	void changingSettingsRollsThePodsButChangingRoutesDoesNot() throws IOException {
 		String before = checksum(render("{}"));
-		String after = checksum(render("""
+		String routesChanged = checksum(render("""
 				routes:
 				  - id: chat
 				    uri: http://chat:8080
 				    predicates: [Path=/chat/**]
 				"""));
-		assertThat(after).isNotEqualTo(before);
+		assertThat(routesChanged).as("route edits are applied by the running gateways").isEqualTo(before);
+		assertThat(checksum(render("switchboard: {close-timeout: 3s}"))).isNotEqualTo(before);
 		assertThat(checksum(render("{}"))).isEqualTo(before);
 	}
 
@@ -306,9 +360,9 @@ class HelmChartTest {
 	void everyOptionalPartRendersAndParses() throws IOException {
 		Rendered rendered = render(ALL_ENABLED);
 		rendered.saveAs("all-enabled.yaml");
-		assertThat(rendered.kinds()).containsExactlyInAnyOrder("ConfigMap", "ConfigMap", "Deployment", "Service",
-				"ServiceAccount", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress", "ServiceMonitor",
-				"PrometheusRule");
+		assertThat(rendered.kinds()).containsExactlyInAnyOrder("ConfigMap", "ConfigMap", "ConfigMap", "Deployment",
+				"Service", "ServiceAccount", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress",
+				"ServiceMonitor", "PrometheusRule");
 
 		Deployment deployment = rendered.one(Deployment.class);
 		assertThat(deployment.getSpec().getReplicas()).as("replicas left to the HPA").isNull();
@@ -386,7 +440,7 @@ class HelmChartTest {
 		assertThat((Object) at(config, "switchboard", "close-timeout")).isEqualTo("5s");
 		assertThat((Object) at(config, "switchboard", "forwarded", "trusted-proxies")).isEqualTo(List.of("10.0.0.0/8"));
 		assertThat((Object) at(config, "logging", "level", "dev.switchboard.tunnel")).isEqualTo("DEBUG");
-		List<?> routes = at(config, "spring", "cloud", "gateway", "server", "webflux", "routes");
+		List<?> routes = at(routesYml(rendered), "spring", "cloud", "gateway", "server", "webflux", "routes");
 		assertThat(routes).hasSize(1);
 	}
 
@@ -409,12 +463,15 @@ class HelmChartTest {
 	 */
 	@Test
 	void theGatewayStartsWithTheRenderedConfigurationAndReadsEveryBlock() throws IOException {
-		Path applicationYml = this.valuesDir.resolve("application.yml");
-		Files.writeString(applicationYml, new Yaml().dump(applicationYml(render(ALL_ENABLED))));
+		Rendered all = render(ALL_ENABLED);
+		Path config = Files.createDirectories(this.valuesDir.resolve("config"));
+		Files.writeString(config.resolve("application.yml"), new Yaml().dump(applicationYml(all)));
+		Files.createDirectories(config.resolve("routes"));
+		Files.writeString(config.resolve("routes").resolve("application.yml"), new Yaml().dump(routesYml(all)));
 		try (ConfigurableApplicationContext gateway = new SpringApplicationBuilder(SwitchboardApplication.class,
 				PrivateLoops.class)
-			.run("--spring.config.additional-location=file:" + applicationYml.toAbsolutePath(), "--server.port=0",
-					"--management.server.port=0")) {
+			.run("--spring.config.additional-location=optional:file:" + config + "/,optional:file:" + config
+					+ "/routes/", "--server.port=0", "--management.server.port=0")) {
 			Environment environment = gateway.getEnvironment();
 			DnsDiscoveryProperties dns = gateway.getBean(DnsDiscoveryProperties.class);
 			assertThat(dns.getServices())
@@ -575,16 +632,27 @@ class HelmChartTest {
 			.getTemplate()
 			.getMetadata()
 			.getAnnotations()
-			.get("checksum/config");
+			.get("checksum/settings");
 	}
 
+	/** The settings ConfigMap's application.yml (empty map for an empty file). */
 	private static Map<String, Object> applicationYml(Rendered rendered) {
+		return configMapYml(rendered, FULLNAME);
+	}
+
+	/** The routes ConfigMap's application.yml. */
+	private static Map<String, Object> routesYml(Rendered rendered) {
+		return configMapYml(rendered, FULLNAME + "-routes");
+	}
+
+	private static Map<String, Object> configMapYml(Rendered rendered, String name) {
 		ConfigMap configMap = rendered.all(ConfigMap.class)
 			.stream()
-			.filter((candidate) -> candidate.getMetadata().getName().equals(FULLNAME))
+			.filter((candidate) -> candidate.getMetadata().getName().equals(name))
 			.findFirst()
 			.orElseThrow();
-		return new Yaml().load(configMap.getData().get("application.yml"));
+		Map<String, Object> yml = new Yaml().load(configMap.getData().get("application.yml"));
+		return (yml != null) ? yml : Map.of();
 	}
 
 	@SuppressWarnings("unchecked")
