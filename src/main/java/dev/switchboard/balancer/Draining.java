@@ -37,8 +37,11 @@ class Draining implements DisposableBean {
 
 	private final Duration timeout;
 
-	/** Instance to the epoch millisecond its tunnels close, as last applied here. */
-	private final Map<String, Long> applied = new ConcurrentHashMap<>();
+	/** Instance to when its tunnels close, as last applied here. */
+	private final Map<String, Applied> applied = new ConcurrentHashMap<>();
+
+	/** Instance to when this replica ended its drain, until Redis has caught up. */
+	private final Map<String, Long> forgotten = new ConcurrentHashMap<>();
 
 	private final Map<String, Disposable> pendingCloses = new ConcurrentHashMap<>();
 
@@ -76,10 +79,13 @@ class Draining implements DisposableBean {
 	Mono<Long> drain(String instance, Duration grace) {
 		start();
 		long closeAt = System.currentTimeMillis() + grace.toMillis();
+		this.forgotten.remove(instance);
 		apply(instance, closeAt);
 		return this.redis.opsForHash()
 			.put(this.key, instance, Long.toString(closeAt))
 			.timeout(this.timeout)
+			// A sync that read Redis before this write landed must not undo it.
+			.doOnSuccess((written) -> restamp(instance))
 			.onErrorResume((ex) -> {
 				logger.warn("Drain of " + instance + " applies to this replica only: Redis unavailable ("
 						+ ex.getMessage() + ")");
@@ -90,37 +96,57 @@ class Draining implements DisposableBean {
 
 	Mono<Void> undrain(String instance) {
 		forget(instance);
-		return this.redis.opsForHash().remove(this.key, instance).timeout(this.timeout).onErrorResume((ex) -> {
-			logger.warn("Drain of " + instance + " ended on this replica only: Redis unavailable (" + ex.getMessage()
-					+ ")");
-			return Mono.just(0L);
-		}).then();
-	}
-
-	private Mono<Void> sync() {
-		return this.redis.<String, String>opsForHash()
-			.entries(this.key)
-			.collectMap(Map.Entry::getKey, (entry) -> Long.parseLong(entry.getValue()))
+		this.forgotten.put(instance, System.nanoTime());
+		return this.redis.opsForHash()
+			.remove(this.key, instance)
 			.timeout(this.timeout)
-			.doOnNext(this::reconcile)
+			// A sync that read Redis before this removal landed must not drain it again.
+			.doOnSuccess((removed) -> this.forgotten.put(instance, System.nanoTime()))
+			.onErrorResume((ex) -> {
+				logger.warn("Drain of " + instance + " ended on this replica only: Redis unavailable ("
+						+ ex.getMessage() + ")");
+				return Mono.just(0L);
+			})
 			.then();
 	}
 
-	private void reconcile(Map<String, Long> shared) {
+	private Mono<Void> sync() {
+		return Mono.defer(() -> {
+			long readStarted = System.nanoTime();
+			return this.redis.<String, String>opsForHash()
+				.entries(this.key)
+				.collectMap(Map.Entry::getKey, (entry) -> Long.parseLong(entry.getValue()))
+				.timeout(this.timeout)
+				.doOnNext((shared) -> reconcile(shared, readStarted));
+		}).then();
+	}
+
+	/**
+	 * Brings this replica in line with what Redis held when the read started. What this
+	 * replica applied itself after that moment (a drain it just received) is newer than
+	 * the read, and stays.
+	 */
+	private synchronized void reconcile(Map<String, Long> shared, long readStarted) {
 		shared.forEach((instance, closeAt) -> {
-			if (!closeAt.equals(this.applied.get(instance))) {
+			Applied local = this.applied.get(instance);
+			Long endedHere = this.forgotten.get(instance);
+			if (endedHere != null && endedHere - readStarted >= 0) {
+				return;
+			}
+			if (local == null || (local.closeAt() != closeAt && local.appliedNanos() - readStarted < 0)) {
 				apply(instance, closeAt);
 			}
 		});
-		for (String instance : new HashMap<>(this.applied).keySet()) {
-			if (!shared.containsKey(instance)) {
-				forget(instance);
+		this.forgotten.values().removeIf((endedHere) -> endedHere - readStarted < 0);
+		for (Map.Entry<String, Applied> local : new HashMap<>(this.applied).entrySet()) {
+			if (!shared.containsKey(local.getKey()) && local.getValue().appliedNanos() - readStarted < 0) {
+				forget(local.getKey());
 			}
 		}
 	}
 
-	private void apply(String instance, long closeAt) {
-		this.applied.put(instance, closeAt);
+	private synchronized void apply(String instance, long closeAt) {
+		this.applied.put(instance, new Applied(closeAt, System.nanoTime()));
 		this.instances.setDraining(instance, true);
 		long delay = Math.max(0, closeAt - System.currentTimeMillis());
 		logger.info("Backend instance " + instance + " draining: new sessions avoid it; its "
@@ -132,7 +158,11 @@ class Draining implements DisposableBean {
 		}
 	}
 
-	private void forget(String instance) {
+	private synchronized void restamp(String instance) {
+		this.applied.computeIfPresent(instance, (key, local) -> new Applied(local.closeAt(), System.nanoTime()));
+	}
+
+	private synchronized void forget(String instance) {
 		if (this.applied.remove(instance) != null) {
 			logger.info("Backend instance " + instance + " no longer draining");
 		}
@@ -158,6 +188,10 @@ class Draining implements DisposableBean {
 			this.sync.dispose();
 		}
 		this.pendingCloses.values().forEach(Disposable::dispose);
+	}
+
+	/** When an instance's tunnels close, and when this replica learnt it. */
+	private record Applied(long closeAt, long appliedNanos) {
 	}
 
 }
