@@ -24,6 +24,11 @@ public final class ExchangeAttributes {
 	 */
 	public static final String BALANCED_REQUEST = "switchboard.balancer.request";
 
+	/**
+	 * {@code TraceContext}: the handshake span's, when tracing is on, for the access log.
+	 */
+	public static final String TRACE_CONTEXT = "switchboard.trace.context";
+
 	private ExchangeAttributes() {
 	}
 

@@ -8,6 +8,8 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
 
+import dev.switchboard.tracing.TracingSwitch;
+
 /**
  * The settings Switchboard needs from Spring Cloud Gateway and Spring Boot, as a property
  * source of the lowest precedence: any configuration may override them, but none can lose
@@ -65,7 +67,17 @@ public class SwitchboardDefaults implements EnvironmentPostProcessor {
 	@Override
 	public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
 		if (!environment.getPropertySources().contains(SOURCE_NAME)) {
-			environment.getPropertySources().addLast(new MapPropertySource(SOURCE_NAME, DEFAULTS));
+			Map<String, Object> defaults = new LinkedHashMap<>(DEFAULTS);
+			if (TracingSwitch.isOn(environment)) {
+				// Plain HTTP keeps the gateway's own client observations, traced.
+				defaults.put("spring.cloud.gateway.server.webflux.observability.enabled", true);
+			}
+			else {
+				// Also what Spring Boot's log pattern reads: no empty [traceId-spanId]
+				// padding.
+				defaults.put(TracingSwitch.EXPORT, false);
+			}
+			environment.getPropertySources().addLast(new MapPropertySource(SOURCE_NAME, defaults));
 		}
 	}
 

@@ -1,6 +1,8 @@
 package dev.switchboard.forwarded;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.Locale;
 
 import org.springframework.http.HttpHeaders;
@@ -57,6 +59,45 @@ public final class ClientOrigin {
 			}
 		}
 		return false;
+	}
+
+	/**
+	 * The client's address: the direct peer's, or, from a trusted proxy, the right-most
+	 * address of {@code X-Forwarded-For} that is not itself a trusted proxy (entries to
+	 * its left are whatever the client claimed).
+	 */
+	public String clientAddress(ServerHttpRequest request) {
+		InetSocketAddress remote = request.getRemoteAddress();
+		String peer = (remote != null && remote.getAddress() != null) ? remote.getAddress().getHostAddress() : "-";
+		String forwardedFor = fromTrustedProxy(request) ? request.getHeaders().getFirst("X-Forwarded-For") : null;
+		if (forwardedFor == null) {
+			return peer;
+		}
+		String[] hops = forwardedFor.split(",");
+		for (int i = hops.length - 1; i >= 0; i--) {
+			String hop = hops[i].trim();
+			InetAddress address = literal(hop);
+			if (address == null) {
+				return peer;
+			}
+			if (i == 0 || !this.trustedProxies.isTrusted(address)) {
+				return address.getHostAddress();
+			}
+		}
+		return peer;
+	}
+
+	/** An IP literal as an address, never looked up in DNS; null for anything else. */
+	private static InetAddress literal(String value) {
+		if (value.isEmpty() || !value.matches("[0-9a-fA-F:.]+")) {
+			return null;
+		}
+		try {
+			return InetAddress.getByName(value);
+		}
+		catch (UnknownHostException ex) {
+			return null;
+		}
 	}
 
 	/** The first (client-most) element of a comma-separated list. */

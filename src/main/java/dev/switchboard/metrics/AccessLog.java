@@ -4,12 +4,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.micrometer.tracing.TraceContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.spi.LoggingEventBuilder;
 
 import org.springframework.web.server.ServerWebExchange;
 
+import dev.switchboard.ExchangeAttributes;
 import dev.switchboard.tunnel.Tunnel;
 import dev.switchboard.tunnel.TunnelListener;
 import dev.switchboard.tunnel.TunnelOrigin;
@@ -48,6 +50,7 @@ public class AccessLog implements HandshakeRecorder, TunnelListener {
 		fields.put("status", status);
 		fields.put("outcome", outcome.tag());
 		fields.put("handshake_ms", TimeUnit.NANOSECONDS.toMillis(durationNanos));
+		trace(fields, exchange.getAttribute(ExchangeAttributes.TRACE_CONTEXT));
 		emit("WebSocket handshake " + outcome.tag(), fields);
 	}
 
@@ -83,7 +86,16 @@ public class AccessLog implements HandshakeRecorder, TunnelListener {
 		if (origin.stickyDecision() != null) {
 			fields.put("sticky", origin.stickyDecision());
 		}
+		trace(fields, origin.trace());
 		emit("WebSocket tunnel closed", fields);
+	}
+
+	/** The trace and span ids of a traced request, so a log line leads to its trace. */
+	static void trace(Map<String, Object> fields, TraceContext trace) {
+		if (trace != null) {
+			fields.put("trace_id", trace.traceId());
+			fields.put("span_id", trace.spanId());
+		}
 	}
 
 	static void emit(String message, Map<String, Object> fields) {

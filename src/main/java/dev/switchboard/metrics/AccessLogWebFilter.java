@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.micrometer.tracing.Span;
 import reactor.core.publisher.Mono;
 
 import org.springframework.cloud.gateway.route.Route;
@@ -17,6 +18,7 @@ import org.springframework.web.server.WebFilterChain;
 
 import dev.switchboard.ExchangeAttributes;
 import dev.switchboard.InstanceKey;
+import dev.switchboard.tracing.ServerSpans;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR;
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
@@ -54,6 +56,8 @@ public class AccessLogWebFilter implements WebFilter, Ordered {
 			if (sticky != null) {
 				fields.put("sticky", sticky);
 			}
+			Span span = ServerSpans.of(exchange);
+			AccessLog.trace(fields, (span != null) ? span.context() : null);
 			AccessLog.emit("HTTP " + exchange.getRequest().getMethod().name(), fields);
 		});
 	}

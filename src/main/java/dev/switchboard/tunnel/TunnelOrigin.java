@@ -1,5 +1,7 @@
 package dev.switchboard.tunnel;
 
+import io.micrometer.tracing.TraceContext;
+
 /**
  * Where a tunnel came from, fixed at the handshake: kept for logs and metrics when it
  * ends.
@@ -13,7 +15,8 @@ package dev.switchboard.tunnel;
  * route is not sticky
  * @param toBackend records traffic from the client
  * @param toClient records traffic from the backend
+ * @param trace the handshake span's trace context, or null when it was not traced
  */
 public record TunnelOrigin(String routeId, String backendInstance, String client, long handshakeNanos,
-		String stickyDecision, TrafficRecorder toBackend, TrafficRecorder toClient) {
+		String stickyDecision, TrafficRecorder toBackend, TrafficRecorder toClient, TraceContext trace) {
 }

@@ -4,10 +4,12 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.List;
 
+import io.micrometer.tracing.TraceContext;
 import io.netty.channel.Channel;
 
 import org.springframework.web.server.ServerWebExchange;
 
+import dev.switchboard.InstanceKey;
 import dev.switchboard.tunnel.TunnelSettings;
 
 /**
@@ -33,12 +35,15 @@ final class Handshake {
 
 	final long startNanos = System.nanoTime();
 
+	/** The handshake's span; null when it is not traced. */
+	final HandshakeSpan span;
+
 	private final List<HandshakeRecorder> recorders;
 
 	private boolean recorded;
 
 	Handshake(ServerWebExchange exchange, Channel client, String routeId, URI backend, HandshakeSettings settings,
-			TunnelSettings tunnelSettings, List<HandshakeRecorder> recorders) {
+			TunnelSettings tunnelSettings, List<HandshakeRecorder> recorders, HandshakeTracer tracer) {
 		this.exchange = exchange;
 		this.client = client;
 		this.routeId = routeId;
@@ -46,6 +51,7 @@ final class Handshake {
 		this.settings = settings;
 		this.tunnelSettings = tunnelSettings;
 		this.recorders = recorders;
+		this.span = tracer.start(exchange, routeId);
 	}
 
 	long elapsedNanos() {
@@ -58,14 +64,32 @@ final class Handshake {
 	}
 
 	void record(HandshakeOutcome outcome, int status) {
+		record(outcome, status, null);
+	}
+
+	/** Reports the outcome, once; {@code reason} says why a handshake was refused. */
+	void record(HandshakeOutcome outcome, int status, String reason) {
 		if (this.recorded) {
 			return;
 		}
 		this.recorded = true;
 		long duration = elapsedNanos();
+		if (this.span == null) {
+			recordAll(outcome, status, duration);
+			return;
+		}
+		String instance = (this.backend.getHost() != null) ? InstanceKey.of(this.backend) : null;
+		this.span.end(outcome, status, reason, instance, () -> recordAll(outcome, status, duration));
+	}
+
+	private void recordAll(HandshakeOutcome outcome, int status, long duration) {
 		for (HandshakeRecorder recorder : this.recorders) {
 			recorder.record(this.exchange, this.routeId, outcome, status, duration);
 		}
+	}
+
+	TraceContext traceContext() {
+		return (this.span != null) ? this.span.context() : null;
 	}
 
 }

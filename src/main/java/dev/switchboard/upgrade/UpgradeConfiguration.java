@@ -35,11 +35,11 @@ class UpgradeConfiguration {
 			RouteSettings<HandshakeSettings> handshakeSettings, RouteSettings<TunnelSettings> tunnelSettings,
 			TunnelRegistry registry, ObjectProvider<List<HttpHeadersFilter>> headersFilters,
 			ObjectProvider<HandshakeRecorder> recorders, ObjectProvider<WebSocketTunnelFilter.TrafficRecorders> traffic,
-			ObjectProvider<BackendRetry> retry) {
+			ObjectProvider<BackendRetry> retry, ObjectProvider<HandshakeTracer> tracer) {
 		return new WebSocketTunnelFilter(connector, handshakeSettings, tunnelSettings, registry, headersFilters,
 				recorders.orderedStream().toList(),
 				traffic.getIfAvailable(() -> WebSocketTunnelFilter.TrafficRecorders.NONE),
-				retry.getIfAvailable(() -> BackendRetry.NONE));
+				retry.getIfAvailable(() -> BackendRetry.NONE), tracer.getIfAvailable(() -> HandshakeTracer.NONE));
 	}
 
 	@Bean

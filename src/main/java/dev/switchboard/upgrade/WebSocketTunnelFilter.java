@@ -19,6 +19,8 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
+import org.springframework.cloud.gateway.filter.headers.observation.ObservedRequestHttpHeadersFilter;
+import org.springframework.cloud.gateway.filter.headers.observation.ObservedResponseHttpHeadersFilter;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.NettyDataBufferFactory;
@@ -77,12 +79,14 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 
 	private final BackendRetry retry;
 
+	private final HandshakeTracer tracer;
+
 	private volatile List<HttpHeadersFilter> resolvedHeadersFilters;
 
 	public WebSocketTunnelFilter(BackendConnector connector, RouteSettings<HandshakeSettings> handshakeSettings,
 			RouteSettings<TunnelSettings> tunnelSettings, TunnelRegistry registry,
 			ObjectProvider<List<HttpHeadersFilter>> headersFilters, List<HandshakeRecorder> recorders,
-			TrafficRecorders traffic, BackendRetry retry) {
+			TrafficRecorders traffic, BackendRetry retry, HandshakeTracer tracer) {
 		this.connector = connector;
 		this.handshakeSettings = handshakeSettings;
 		this.tunnelSettings = tunnelSettings;
@@ -91,6 +95,7 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 		this.recorders = List.copyOf(recorders);
 		this.traffic = traffic;
 		this.retry = retry;
+		this.tracer = tracer;
 	}
 
 	@Override
@@ -115,7 +120,8 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 		exchange.getAttributes().put(ExchangeAttributes.TUNNEL_HANDLED, Boolean.TRUE);
 		Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
 		Handshake handshake = new Handshake(exchange, clientChannel(request), (route != null) ? route.getId() : "?",
-				backend, this.handshakeSettings.forRoute(route), this.tunnelSettings.forRoute(route), this.recorders);
+				backend, this.handshakeSettings.forRoute(route), this.tunnelSettings.forRoute(route), this.recorders,
+				this.tracer);
 		UpgradeRequests.Rejection rejection = UpgradeRequests.validate(request);
 		if (rejection != null) {
 			logger.info("Refused WebSocket handshake from " + request.getRemoteAddress() + " on route "
@@ -123,10 +129,13 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 			if (rejection.status() == HttpStatus.UPGRADE_REQUIRED) {
 				exchange.getResponse().getHeaders().set("Sec-WebSocket-Version", "13");
 			}
-			handshake.record(HandshakeOutcome.INVALID_REQUEST, rejection.status().value());
+			handshake.record(HandshakeOutcome.INVALID_REQUEST, rejection.status().value(), rejection.reason());
 			return answer(exchange.getResponse(), rejection.status(), rejection.reason());
 		}
 		HttpHeaders filtered = filter(request.getHeaders(), exchange, HttpHeadersFilter.Type.REQUEST);
+		if (handshake.span != null) {
+			filtered = handshake.span.propagate(filtered);
+		}
 		return contactBackend(handshake, filtered).flatMap((answer) -> onAnswer(handshake, answer))
 			.onErrorResume(BackendUnavailableException.class,
 					(ex) -> backendFailed(handshake, HandshakeOutcome.BACKEND_UNAVAILABLE, HttpStatus.BAD_GATEWAY,
@@ -171,7 +180,8 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 		FullHttpResponse response = answer.response();
 		try {
 			if (response.status().code() != HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
-				handshake.record(HandshakeOutcome.REJECTED_BY_BACKEND, response.status().code());
+				handshake.record(HandshakeOutcome.REJECTED_BY_BACKEND, response.status().code(),
+						"backend answered " + response.status().code());
 				return relayRefusal(handshake.exchange, answer);
 			}
 			if (!UpgradeRequests.hasToken(response.headers().getAll(HttpHeaderNames.UPGRADE), "websocket")) {
@@ -222,7 +232,8 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 						+ InstanceKey.of(handshake.backend) + " closed the connection right after accepting it");
 				response.setStatusCode(HttpStatus.BAD_GATEWAY);
 				response.getHeaders().clear();
-				handshake.record(HandshakeOutcome.BACKEND_UNAVAILABLE, HttpStatus.BAD_GATEWAY.value());
+				handshake.record(HandshakeOutcome.BACKEND_UNAVAILABLE, HttpStatus.BAD_GATEWAY.value(),
+						"backend closed the connection right after accepting it");
 			}
 			return;
 		}
@@ -230,7 +241,8 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 		TunnelOrigin origin = new TunnelOrigin(handshake.routeId, InstanceKey.of(handshake.backend),
 				handshake.clientAddress(), handshake.elapsedNanos(),
 				handshake.exchange.getAttribute(ExchangeAttributes.STICKY_DECISION),
-				this.traffic.recorder(handshake.routeId, true), this.traffic.recorder(handshake.routeId, false));
+				this.traffic.recorder(handshake.routeId, true), this.traffic.recorder(handshake.routeId, false),
+				handshake.traceContext());
 		List<String> extensions = response.getHeaders().get("Sec-WebSocket-Extensions");
 		Tunnel tunnel = new Tunnel(origin, handshake.tunnelSettings,
 				Frames.allowedRsv((extensions != null) ? extensions : List.of()), this.registry);
@@ -258,7 +270,7 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 	private Mono<Void> backendFailed(Handshake handshake, HandshakeOutcome outcome, HttpStatus status, String reason) {
 		logger
 			.warn("WebSocket handshake on route " + handshake.routeId + " answered " + status.value() + ": " + reason);
-		handshake.record(outcome, status.value());
+		handshake.record(outcome, status.value(), reason);
 		return answer(handshake.exchange.getResponse(), status, reason);
 	}
 
@@ -281,7 +293,15 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 	private HttpHeaders filter(HttpHeaders headers, ServerWebExchange exchange, HttpHeadersFilter.Type type) {
 		List<HttpHeadersFilter> filters = this.resolvedHeadersFilters;
 		if (filters == null) {
-			filters = this.headersFilters.getIfAvailable(List::of);
+			// The gateway's observed-headers filters start an HTTP client observation per
+			// request and stop it when the response comes back through them; a handshake
+			// has its own span (HandshakeSpan), and one the backend never answers would
+			// leave theirs open.
+			filters = this.headersFilters.getIfAvailable(List::of)
+				.stream()
+				.filter((filter) -> !(filter instanceof ObservedRequestHttpHeadersFilter)
+						&& !(filter instanceof ObservedResponseHttpHeadersFilter))
+				.toList();
 			this.resolvedHeadersFilters = filters;
 		}
 		return HttpHeadersFilter.filter(filters, headers, exchange, type);

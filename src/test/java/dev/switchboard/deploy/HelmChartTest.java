@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -317,6 +318,34 @@ class HelmChartTest {
 			.noneSatisfy((configMap) -> assertThat(configMap.getData().toString()).containsIgnoringCase("secret"));
 		assertThat(render("{}").one(Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
 			.noneMatch((env) -> env.getName().equals("SWITCHBOARD_STICKY_SECRET"));
+	}
+
+	@Test
+	void tracingTurnsOnWithAnEndpointAndTakesItsHeadersFromASecretAsAConfigTree() throws IOException {
+		Rendered rendered = render("""
+				tracing: {enabled: true, endpoint: "http://otel-collector:4318/v1/traces", samplingProbability: 0.25,
+				          headersSecret: otlp-auth}
+				""");
+		PodSpec pod = rendered.one(Deployment.class).getSpec().getTemplate().getSpec();
+		Map<String, String> env = new HashMap<>();
+		pod.getContainers().get(0).getEnv().forEach((var) -> env.put(var.getName(), var.getValue()));
+		assertThat(env)
+			.containsEntry("MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_OTLP_ENDPOINT",
+					"http://otel-collector:4318/v1/traces")
+			.containsEntry("MANAGEMENT_TRACING_SAMPLING_PROBABILITY", "0.25")
+			.containsEntry("SPRING_CONFIG_IMPORT", "optional:configtree:/config/otlp-headers/");
+		assertThat(pod.getVolumes()).anySatisfy((volume) -> {
+			assertThat(volume.getName()).isEqualTo("otlp-headers");
+			assertThat(volume.getSecret().getSecretName()).isEqualTo("otlp-auth");
+		});
+		assertThat(pod.getContainers().get(0).getVolumeMounts()).anySatisfy((mount) -> {
+			assertThat(mount.getName()).isEqualTo("otlp-headers");
+			assertThat(mount.getMountPath())
+				.isEqualTo("/config/otlp-headers/management/opentelemetry/tracing/export/otlp/headers");
+		});
+		assertThat(render("{}").one(Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+			.noneMatch((var) -> var.getName().startsWith("MANAGEMENT_"));
+		assertThatThrownBy(() -> render("tracing: {enabled: true}")).hasMessageContaining("tracing.endpoint");
 	}
 
 	@Test
