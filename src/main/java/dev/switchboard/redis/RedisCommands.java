@@ -17,6 +17,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.StringCodec;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -130,7 +131,7 @@ public final class RedisCommands implements SmartLifecycle {
 		try {
 			openInBackground().get(bound.toNanos(), TimeUnit.NANOSECONDS);
 			long left = Math.max(1, deadline - System.nanoTime());
-			ping().toCompletableFuture().get(left, TimeUnit.NANOSECONDS);
+			pingEveryNode().get(left, TimeUnit.NANOSECONDS);
 			return true;
 		}
 		catch (InterruptedException ex) {
@@ -142,6 +143,25 @@ public final class RedisCommands implements SmartLifecycle {
 					+ "); starting without it, sticky routing uses it as soon as it answers");
 			return false;
 		}
+	}
+
+	/**
+	 * A Cluster connection connects to each shard on the first command for it: pinging
+	 * every master opens them all now, so the first session of each shard does not pay
+	 * for connecting (RedisTopologiesTest saw a busy machine take longer than the command
+	 * timeout there, and the store went degraded).
+	 */
+	private CompletableFuture<?> pingEveryNode() {
+		if (this.connection instanceof StatefulRedisClusterConnection<String, String> cluster) {
+			return CompletableFuture.allOf(cluster.getPartitions()
+				.stream()
+				.filter((node) -> node.is(RedisClusterNode.NodeFlag.UPSTREAM))
+				.map((node) -> cluster.getConnectionAsync(node.getNodeId())
+					.thenCompose((shard) -> shard.async().ping())
+					.toCompletableFuture())
+				.toArray(CompletableFuture[]::new));
+		}
+		return ping().toCompletableFuture();
 	}
 
 	@SuppressWarnings("unchecked")

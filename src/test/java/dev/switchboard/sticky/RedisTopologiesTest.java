@@ -83,8 +83,22 @@ class RedisTopologiesTest {
 		cluster.serverPorts().forEach((port) -> nodes.add("127.0.0.1:" + port));
 		RedisClusterClient direct = RedisClusterClient.create("redis://" + nodes.get(0));
 		try (StickyGateway gateway = new StickyGateway(
-				args("--spring.data.redis.cluster.nodes=" + String.join(",", nodes)));
+				args("--spring.data.redis.cluster.nodes=" + String.join(",", nodes),
+						"--spring.data.redis.client-name=gateway-under-test"));
 				StatefulRedisClusterConnection<String, String> redis = direct.connect()) {
+			// Connected to every shard before the first session: a shard's first command
+			// otherwise pays for connecting, and on a busy machine that took longer than
+			// the command timeout (the store went degraded in CI).
+			for (int port : cluster.serverPorts()) {
+				RedisClient node = RedisClient.create("redis://127.0.0.1:" + port);
+				try (StatefulRedisConnection<String, String> shard = node.connect()) {
+					assertThat(shard.sync().clientList()).as("gateway connected to the shard on port " + port)
+						.contains("name=gateway-under-test");
+				}
+				finally {
+					node.shutdown();
+				}
+			}
 			List<String> shards = new ArrayList<>();
 			for (int session = 0; session < 12; session++) {
 				Map.Entry<String, String> recorded = stickyOverReconnects(gateway);
