@@ -26,6 +26,8 @@ Environment:
   BENCH_JAR               load generator / echo backend jar (default bench/target/switchboard-bench.jar)
   OUT_DIR=/tmp/sb-compare results, logs, private copies of the jars
   JAVA=java, SB_JAVA=$JAVA, SB_JVM_OPTS="-Xms512m -Xmx512m", SB_EXTRA_ARGS=""
+  OLD_ARGS, NEW_ARGS      gateway arguments for one side only (e.g. the same jar with tracing on)
+  WORKLOADS="handshake latency throughput large"   the workloads to run
   SB_METRICS_OFF_ARGS     gateway arguments (default as run.sh's legs 1-5: access log and meters off)
   SB_HS_WARM_S=30 SB_WARM_S=5   warm-up per gateway per repetition (handshakes; echo and 1 MiB each)
   OTHER_MAX_PCT=25 MAX_ATTEMPTS=2 RETRY_BUDGET=6   re-measure windows disturbed by other processes
@@ -76,6 +78,9 @@ JAVA=${JAVA:-java}
 SB_JAVA=${SB_JAVA:-$JAVA}
 SB_JVM_OPTS=${SB_JVM_OPTS:--Xms512m -Xmx512m}
 SB_EXTRA_ARGS=${SB_EXTRA_ARGS:-}
+OLD_ARGS=${OLD_ARGS:-}
+NEW_ARGS=${NEW_ARGS:-}
+WORKLOADS=${WORKLOADS:-handshake latency throughput large}
 SB_METRICS_OFF_ARGS=${SB_METRICS_OFF_ARGS---switchboard.access-log.enabled=false --management.metrics.enable.switchboard=false}
 TOOL_OPTS="-Xms256m -Xmx1g -XX:+AlwaysPreTouch -Dio.netty.leakDetection.level=disabled"
 BENCH_JAR=${BENCH_JAR:-$BENCH_DIR/target/switchboard-bench.jar}
@@ -138,6 +143,7 @@ BENCH_CMD=("$JAVA" $TOOL_OPTS -jar "$OUT_DIR/bench.jar")
     echo "new_jar=$NEW_JAR ($NEW_LABEL) sha1=$(sha1sum < "$NEW_JAR" | cut -c1-12)"
     echo "bench_jar=$BENCH_JAR sha1=$(sha1sum < "$BENCH_JAR" | cut -c1-12)"
     echo "sb_jvm_opts=$SB_JVM_OPTS sb_args=$SB_METRICS_OFF_ARGS $SB_EXTRA_ARGS"
+    echo "old_args=$OLD_ARGS new_args=$NEW_ARGS workloads=$WORKLOADS"
     echo "reps=$REPS short=$SHORT warm=${SB_HS_WARM_S}s handshakes + ${SB_WARM_S}s echo + ${SB_WARM_S}s 1MiB per gateway per rep"
     echo "durations: handshake ${HS_WARM}+${HS_DUR}s (${HS_CONC} conc); latency ${LAT_WARM}+${LAT_DUR}s (${LAT_RATE} msg/s, ${LAT_CONNS} conns); throughput ${THR_WARM}+${THR_DUR}s (${THR_CONNS}x${THR_INFLIGHT}, 64 B); 1 MiB ${BIG_WARM}+${BIG_DUR}s (${BIG_CONNS} conns)"
 } > "$OUT_DIR/meta.txt"
@@ -212,6 +218,8 @@ gw_port() { if [ "$1" = old ]; then echo "$OLD_PORT"; else echo "$NEW_PORT"; fi;
 gw_pid() { if [ "$1" = old ]; then echo "$OLD_PID"; else echo "$NEW_PID"; fi; }
 gw_url() { echo "ws://127.0.0.1:$(gw_port "$1")/echo"; }
 
+side_args() { if [ "$1" = old ]; then echo "$OLD_ARGS"; else echo "$NEW_ARGS"; fi; }
+
 start_gw() { # old|new rep  (same arguments as run.sh's start_sb, "metrics and access log off")
     local g=$1 rep=$2 port mport
     if [ "$g" = old ]; then port=$OLD_PORT; mport=$OLD_MGMT; else port=$NEW_PORT; mport=$NEW_MGMT; fi
@@ -223,7 +231,7 @@ start_gw() { # old|new rep  (same arguments as run.sh's start_sb, "metrics and a
         "--spring.cloud.gateway.server.webflux.routes[0].uri=ws://127.0.0.1:$BACKEND_PORT" \
         "--spring.cloud.gateway.server.webflux.routes[0].predicates[0]=Path=/**" \
         "--spring.cloud.gateway.server.webflux.httpclient.websocket.max-frame-payload-length=16777216" \
-        $SB_EXTRA_ARGS $SB_METRICS_OFF_ARGS > "$LOGS/r$rep-gw-$g.log" 2>&1 &
+        $SB_EXTRA_ARGS $SB_METRICS_OFF_ARGS $(side_args "$g") > "$LOGS/r$rep-gw-$g.log" 2>&1 &
     if [ "$g" = old ]; then OLD_PID=$!; else NEW_PID=$!; fi
 }
 
@@ -333,7 +341,7 @@ for rep in $(seq 1 "$REPS"); do
         log "warming up $g (${SB_HS_WARM_S} s handshakes, ${SB_WARM_S} s echo, ${SB_WARM_S} s 1 MiB)"
         warm_gw "$g"
     done
-    for w in handshake latency throughput large; do
+    for w in $WORKLOADS; do
         pos=1
         for g in "${ORDER[@]}"; do
             run_lg "$rep" "$g" "$w" "$pos"

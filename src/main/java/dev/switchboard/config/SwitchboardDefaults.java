@@ -71,6 +71,10 @@ public class SwitchboardDefaults implements EnvironmentPostProcessor {
 			if (TracingSwitch.isOn(environment)) {
 				// Plain HTTP keeps the gateway's own client observations, traced.
 				defaults.put("spring.cloud.gateway.server.webflux.observability.enabled", true);
+				// Baggage only when asked for (with its remote fields): it costs every
+				// request a parse of the baggage header and a context copy. A client's
+				// baggage header still reaches the backend, as any other header.
+				defaults.put("management.tracing.baggage.enabled", false);
 			}
 			else {
 				// Also what Spring Boot's log pattern reads: no empty [traceId-spanId]

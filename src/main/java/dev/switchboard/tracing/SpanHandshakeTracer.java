@@ -49,17 +49,18 @@ public class SpanHandshakeTracer implements HandshakeTracer {
 		Span server = ServerSpans.of(exchange);
 		Span.Builder builder = (server != null) ? this.tracer.spanBuilder().setParent(server.context())
 				: this.propagator.extract(exchange.getRequest().getHeaders(), HttpHeaders::getFirst);
-		URI backend = exchange.getAttribute(GATEWAY_REQUEST_URL_ATTR);
-		builder.name(NAME)
-			.kind(Span.Kind.CLIENT)
-			.tag("http.request.method", exchange.getRequest().getMethod().name())
-			.tag("switchboard.route", routeId)
-			.tag("url.path", exchange.getRequest().getPath().value())
-			.tag("client.address", this.clientOrigin.clientAddress(exchange.getRequest()));
-		if (backend != null && backend.getHost() != null) {
-			builder.tag("server.address", backend.getHost());
+		Span span = builder.name(NAME).kind(Span.Kind.CLIENT).start();
+		if (!span.isNoop()) {
+			// Attributes only for a span that is recorded: most are not (sampling).
+			span.tag("http.request.method", exchange.getRequest().getMethod().name());
+			span.tag("switchboard.route", routeId);
+			span.tag("url.path", exchange.getRequest().getPath().value());
+			span.tag("client.address", this.clientOrigin.clientAddress(exchange.getRequest()));
+			URI backend = exchange.getAttribute(GATEWAY_REQUEST_URL_ATTR);
+			if (backend != null && backend.getHost() != null) {
+				span.tag("server.address", backend.getHost());
+			}
 		}
-		Span span = builder.start();
 		exchange.getAttributes().put(ExchangeAttributes.TRACE_CONTEXT, span.context());
 		return new TracedHandshake(span, exchange);
 	}
@@ -76,18 +77,20 @@ public class SpanHandshakeTracer implements HandshakeTracer {
 		}
 
 		@Override
-		public HttpHeaders propagate(HttpHeaders upstream) {
-			HttpHeaders headers = new HttpHeaders();
-			headers.addAll(upstream);
+		public void propagate(HttpHeaders upstream) {
 			// The backend's parent is this span, not whatever the client sent.
-			SpanHandshakeTracer.this.propagator.fields().forEach(headers::remove);
-			SpanHandshakeTracer.this.propagator.inject(this.span.context(), headers, HttpHeaders::set);
-			return headers;
+			SpanHandshakeTracer.this.propagator.fields().forEach(upstream::remove);
+			SpanHandshakeTracer.this.propagator.inject(this.span.context(), upstream, HttpHeaders::set);
 		}
 
 		@Override
 		public void end(HandshakeOutcome outcome, int status, String reason, String backendInstance,
 				Runnable whileCurrent) {
+			if (this.span.isNoop()) {
+				whileCurrent.run();
+				this.span.end();
+				return;
+			}
 			this.span.tag("http.response.status_code", status);
 			this.span.tag("switchboard.outcome", outcome.tag());
 			if (backendInstance != null) {

@@ -10,11 +10,12 @@ import org.springframework.http.HttpHeaders;
 public interface HandshakeSpan {
 
 	/**
-	 * The headers of the upgrade request to the backend with this span's trace context
-	 * ({@code traceparent}, {@code tracestate}, {@code baggage}) in place of the
-	 * client's.
+	 * Puts this span's trace context ({@code traceparent}, {@code tracestate},
+	 * {@code baggage} when configured) in place of the client's into the upgrade
+	 * request's headers to the backend.
+	 * @param upstream the headers to send, writable
 	 */
-	HttpHeaders propagate(HttpHeaders upstream);
+	void propagate(HttpHeaders upstream);
 
 	/**
 	 * Ends the span with the handshake's outcome.

@@ -134,7 +134,12 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 		}
 		HttpHeaders filtered = filter(request.getHeaders(), exchange, HttpHeadersFilter.Type.REQUEST);
 		if (handshake.span != null) {
-			filtered = handshake.span.propagate(filtered);
+			// The header filters return a copy unless none changed anything: then they
+			// hand back the request's read-only headers.
+			if (filtered == request.getHeaders()) {
+				filtered = HttpHeaders.copyOf(filtered);
+			}
+			handshake.span.propagate(filtered);
 		}
 		return contactBackend(handshake, filtered).flatMap((answer) -> onAnswer(handshake, answer))
 			.onErrorResume(BackendUnavailableException.class,

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 import io.micrometer.tracing.Tracer;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -76,11 +77,15 @@ class TracingTest {
 		String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
 		String clientSpan = "00f067aa0ba902b7";
 		try (WsClient client = WsClient.connect("ws://127.0.0.1:" + port + "/ws?traced",
-				(headers) -> headers.set("traceparent", "00-" + traceId + "-" + clientSpan + "-01"))) {
+				(headers) -> headers.set("traceparent", "00-" + traceId + "-" + clientSpan + "-01")
+					.set("baggage", "tenant=blue"))) {
 			client.sendText("hello");
 			assertThat(client.nextText()).isEqualTo("hello");
-			String atBackend = backend.awaitRequest("/ws?traced").headers().get("traceparent");
+			HttpHeaders backendHeaders = backend.awaitRequest("/ws?traced").headers();
+			String atBackend = backendHeaders.get("traceparent");
 			assertThat(atBackend).as("the backend joins the client's trace").startsWith("00-" + traceId + "-");
+			assertThat(backendHeaders.get("baggage")).as("the client's baggage, passed on as any header")
+				.isEqualTo("tenant=blue");
 			client.sendClose(1000, "bye");
 			client.awaitClose();
 

@@ -6,6 +6,7 @@ import java.util.Arrays;
  * Entry point of the benchmark jar. The first argument selects the program:
  * <ul>
  * <li>{@code echo-server} - the WebSocket echo backend ({@link EchoServer})</li>
+ * <li>{@code otlp-sink} - an OTLP endpoint that discards spans ({@link OtlpSink})</li>
  * <li>{@code loadgen WORKLOAD} - the load generator ({@link LoadGen})</li>
  * <li>{@code report}, {@code free-ports}, {@code jvm-mem}, {@code proc-mem} - helpers
  * used by run.sh</li>
@@ -24,6 +25,7 @@ public final class Main {
 		String[] rest = Arrays.copyOfRange(args, 1, args.length);
 		switch (args[0]) {
 			case "echo-server" -> EchoServer.main(rest);
+			case "otlp-sink" -> OtlpSink.main(rest);
 			case "loadgen" -> LoadGen.main(rest);
 			case "report" -> Report.main(rest);
 			case "free-ports" -> Tools.freePorts(rest);
@@ -39,6 +41,7 @@ public final class Main {
 		System.err.println("""
 				usage: java -jar switchboard-bench.jar <program> [options]
 				  echo-server --port P [--host 127.0.0.1] [--threads N]
+				  otlp-sink --port P
 				  loadgen probe|handshake|latency|throughput|large|idle --url ws://127.0.0.1:P/path [options]
 				  report --results FILE --meta FILE --out FILE [--old FILE]
 				  free-ports N [--from PORT]
