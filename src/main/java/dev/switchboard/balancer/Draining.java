@@ -12,6 +12,10 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationContextAware;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
 import dev.switchboard.PeriodicTask;
@@ -25,7 +29,7 @@ import dev.switchboard.tunnel.Tunnel;
  * While Redis is unavailable each replica keeps what it last knew, and a drain requested
  * meanwhile applies to the receiving replica only.
  */
-class Draining implements DisposableBean {
+class Draining implements ApplicationContextAware, ApplicationListener<ContextClosedEvent>, DisposableBean {
 
 	private static final Log logger = LogFactory.getLog(Draining.class);
 
@@ -35,7 +39,13 @@ class Draining implements DisposableBean {
 
 	private final String key;
 
-	private final Duration timeout;
+	/**
+	 * Twice Lettuce's command timeout: a slow Redis fails the command through Lettuce
+	 * first. At the same value the two raced, and Lettuce's late error, after Reactor had
+	 * cancelled, was dropped and logged at ERROR by Reactor's default hook (seen in the
+	 * soak). This one only bounds what Lettuce does not time out (connecting).
+	 */
+	private final Duration safetyTimeout;
 
 	/** Instance to when its tunnels close, as last applied here. */
 	private final Map<String, Applied> applied = new ConcurrentHashMap<>();
@@ -51,14 +61,23 @@ class Draining implements DisposableBean {
 
 	private PeriodicTask sync;
 
+	private boolean closing;
+
+	private ApplicationContext context;
+
 	Draining(BackendInstances instances, ReactiveStringRedisTemplate redis, String key, Duration timeout,
 			Duration syncInterval, MeterRegistry registry) {
 		this.instances = instances;
 		this.redis = redis;
 		this.key = key;
-		this.timeout = timeout;
+		this.safetyTimeout = timeout.multipliedBy(2);
 		this.syncInterval = syncInterval;
 		this.registry = registry;
+	}
+
+	@Override
+	public void setApplicationContext(ApplicationContext context) {
+		this.context = context;
 	}
 
 	/**
@@ -66,7 +85,7 @@ class Draining implements DisposableBean {
 	 * never talks to Redis.
 	 */
 	synchronized void start() {
-		if (this.sync == null) {
+		if (this.sync == null && !this.closing) {
 			this.sync = PeriodicTask.start("drain-sync", this.syncInterval, this.syncInterval, this::sync,
 					this.registry);
 		}
@@ -83,7 +102,7 @@ class Draining implements DisposableBean {
 		apply(instance, closeAt);
 		return this.redis.opsForHash()
 			.put(this.key, instance, Long.toString(closeAt))
-			.timeout(this.timeout)
+			.timeout(this.safetyTimeout)
 			// A sync that read Redis before this write landed must not undo it.
 			.doOnSuccess((written) -> restamp(instance))
 			.onErrorResume((ex) -> {
@@ -99,7 +118,7 @@ class Draining implements DisposableBean {
 		this.forgotten.put(instance, System.nanoTime());
 		return this.redis.opsForHash()
 			.remove(this.key, instance)
-			.timeout(this.timeout)
+			.timeout(this.safetyTimeout)
 			// A sync that read Redis before this removal landed must not drain it again.
 			.doOnSuccess((removed) -> this.forgotten.put(instance, System.nanoTime()))
 			.onErrorResume((ex) -> {
@@ -116,7 +135,7 @@ class Draining implements DisposableBean {
 			return this.redis.<String, String>opsForHash()
 				.entries(this.key)
 				.collectMap(Map.Entry::getKey, (entry) -> Long.parseLong(entry.getValue()))
-				.timeout(this.timeout)
+				.timeout(this.safetyTimeout)
 				.doOnNext((shared) -> reconcile(shared, readStarted));
 		}).then();
 	}
@@ -179,6 +198,22 @@ class Draining implements DisposableBean {
 		}
 		for (Tunnel tunnel : this.instances.tunnelsTo(instance)) {
 			tunnel.close(GatewayCloseReason.DRAIN);
+		}
+	}
+
+	/**
+	 * Stops following other replicas when the gateway shuts down: Redis's connection
+	 * factory stops long before this bean is destroyed (the web server's graceful
+	 * shutdown lies between), and every sync in between failed with a warning.
+	 */
+	@Override
+	public synchronized void onApplicationEvent(ContextClosedEvent event) {
+		if (event.getApplicationContext() != this.context) {
+			return;
+		}
+		this.closing = true;
+		if (this.sync != null) {
+			this.sync.dispose();
 		}
 	}
 
