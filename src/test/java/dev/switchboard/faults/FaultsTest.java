@@ -1,6 +1,5 @@
 package dev.switchboard.faults;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,6 +26,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import dev.switchboard.SwitchboardApplication;
 import dev.switchboard.support.BackendMain;
 import dev.switchboard.support.ChildJvm;
+import dev.switchboard.support.EmbeddedRedis;
 import dev.switchboard.support.Ports;
 import dev.switchboard.support.RawWebSocket;
 import dev.switchboard.support.RawWebSocket.Frame;
@@ -73,7 +73,7 @@ class FaultsTest {
 	@BeforeAll
 	static void start() throws Exception {
 		redisPort = Ports.free();
-		redis = startRedis();
+		redis = EmbeddedRedis.start(redisPort);
 		for (String name : List.of("a", "b")) {
 			backendPorts.put(name, Ports.free());
 			startBackend(name);
@@ -142,12 +142,12 @@ class FaultsTest {
 			Gateway.Answer answer = local.session(null);
 			sessions.put(answer.cookie(), answer.body());
 		}
-		Processes.killChild("redis-server", redisPort);
+		EmbeddedRedis.kill(redisPort);
 		for (Map.Entry<String, String> session : sessions.entrySet()) {
 			assertThat(local.session(session.getKey()).body()).isEqualTo(session.getValue());
 			assertThat(Gateway.session(childPort, session.getKey()).body()).isEqualTo(session.getValue());
 		}
-		redis = startRedis();
+		redis = EmbeddedRedis.start(redisPort);
 		for (Map.Entry<String, String> session : sessions.entrySet()) {
 			assertThat(local.session(session.getKey()).body()).isEqualTo(session.getValue());
 		}
@@ -220,16 +220,6 @@ class FaultsTest {
 			logger.info(CASES + " random frame strings (seed " + seed + "): " + refused
 					+ " refused by the gateway (1002, 1008, 1009), " + relayed + " relayed to the backend");
 		}
-	}
-
-	static RedisServer startRedis() throws IOException {
-		RedisServer server = RedisServer.newRedisServer()
-			.port(redisPort)
-			.bind("127.0.0.1")
-			.setting("save \"\"")
-			.build();
-		server.start();
-		return server;
 	}
 
 	static void startBackend(String name) throws Exception {
