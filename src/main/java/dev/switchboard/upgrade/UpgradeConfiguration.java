@@ -4,6 +4,7 @@ import java.util.List;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -40,6 +41,11 @@ class UpgradeConfiguration {
 				recorders.orderedStream().toList(),
 				traffic.getIfAvailable(() -> WebSocketTunnelFilter.TrafficRecorders.NONE),
 				retry.getIfAvailable(() -> BackendRetry.NONE), tracer.getIfAvailable(() -> HandshakeTracer.NONE));
+	}
+
+	@Bean
+	LateGlobalFilters switchboardLateGlobalFilters(ObjectProvider<GlobalFilter> filters) {
+		return new LateGlobalFilters(filters);
 	}
 
 	@Bean

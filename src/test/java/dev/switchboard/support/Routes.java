@@ -29,8 +29,15 @@ public final class Routes {
 
 		private int filters;
 
+		private int predicates = 1;
+
 		Route(String key) {
 			this.key = key;
+		}
+
+		public Route predicate(String predicate) {
+			Routes.this.registry.add(this.key + ".predicates[" + this.predicates++ + "]", () -> predicate);
+			return this;
 		}
 
 		public Route filter(String filter) {
