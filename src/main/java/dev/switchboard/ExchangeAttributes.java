@@ -13,6 +13,12 @@ public final class ExchangeAttributes {
 	public static final String TUNNEL_HANDLED = "switchboard.tunnel.handled";
 
 	/**
+	 * {@code String}: the handshake policy that refused this handshake ({@code origin}),
+	 * for the metrics' {@code reason} tag and the access log.
+	 */
+	public static final String REFUSED_BY = "switchboard.refused.by";
+
+	/**
 	 * {@code String}: the sticky-routing decision for this request, for the access log
 	 * and the tunnel.
 	 */

@@ -49,6 +49,10 @@ public class AccessLog implements HandshakeRecorder, TunnelListener {
 		fields.put("upgraded", false);
 		fields.put("status", status);
 		fields.put("outcome", outcome.tag());
+		String refusedBy = exchange.getAttribute(ExchangeAttributes.REFUSED_BY);
+		if (refusedBy != null) {
+			fields.put("refused_by", refusedBy);
+		}
 		fields.put("handshake_ms", TimeUnit.NANOSECONDS.toMillis(durationNanos));
 		trace(fields, exchange.getAttribute(ExchangeAttributes.TRACE_CONTEXT));
 		emit("WebSocket handshake " + outcome.tag(), fields);

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Timer;
 
 import org.springframework.web.server.ServerWebExchange;
 
+import dev.switchboard.ExchangeAttributes;
 import dev.switchboard.tunnel.GatewayCloseReason;
 import dev.switchboard.tunnel.TrafficRecorder;
 import dev.switchboard.tunnel.Tunnel;
@@ -63,7 +64,8 @@ public class TunnelMetrics implements HandshakeRecorder, TunnelListener {
 			long durationNanos) {
 		Counter.builder(UPGRADES)
 			.description("WebSocket handshakes by outcome")
-			.tags(ROUTE, routeId, OUTCOME, outcome.tag(), STATUS, String.valueOf(status))
+			.tags(ROUTE, routeId, OUTCOME, outcome.tag(), STATUS, String.valueOf(status), REASON,
+					exchange.getAttributeOrDefault(ExchangeAttributes.REFUSED_BY, "none"))
 			.register(this.registry)
 			.increment();
 		Timer.builder(HANDSHAKE_DURATION)

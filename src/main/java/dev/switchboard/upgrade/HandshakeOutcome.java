@@ -20,7 +20,7 @@ public enum HandshakeOutcome {
 	/** The backend did not answer in time (504). */
 	BACKEND_TIMEOUT,
 
-	/** A gateway policy refused it (origin, limits); reserved for those policies. */
+	/** A handshake policy refused it at the edge (403 for a foreign origin). */
 	REFUSED_BY_POLICY;
 
 	public String tag() {

@@ -36,9 +36,10 @@ class UpgradeConfiguration {
 			RouteSettings<HandshakeSettings> handshakeSettings, RouteSettings<TunnelSettings> tunnelSettings,
 			TunnelRegistry registry, ObjectProvider<List<HttpHeadersFilter>> headersFilters,
 			ObjectProvider<HandshakeRecorder> recorders, ObjectProvider<WebSocketTunnelFilter.TrafficRecorders> traffic,
-			ObjectProvider<BackendRetry> retry, ObjectProvider<HandshakeTracer> tracer) {
+			ObjectProvider<BackendRetry> retry, ObjectProvider<HandshakeTracer> tracer,
+			ObjectProvider<HandshakePolicy> policies) {
 		return new WebSocketTunnelFilter(connector, handshakeSettings, tunnelSettings, registry, headersFilters,
-				recorders.orderedStream().toList(),
+				recorders.orderedStream().toList(), policies.orderedStream().toList(),
 				traffic.getIfAvailable(() -> WebSocketTunnelFilter.TrafficRecorders.NONE),
 				retry.getIfAvailable(() -> BackendRetry.NONE), tracer.getIfAvailable(() -> HandshakeTracer.NONE));
 	}

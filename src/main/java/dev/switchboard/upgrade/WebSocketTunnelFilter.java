@@ -75,6 +75,8 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 
 	private final List<HandshakeRecorder> recorders;
 
+	private final List<HandshakePolicy> policies;
+
 	private final TrafficRecorders traffic;
 
 	private final BackendRetry retry;
@@ -86,13 +88,14 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 	public WebSocketTunnelFilter(BackendConnector connector, RouteSettings<HandshakeSettings> handshakeSettings,
 			RouteSettings<TunnelSettings> tunnelSettings, TunnelRegistry registry,
 			ObjectProvider<List<HttpHeadersFilter>> headersFilters, List<HandshakeRecorder> recorders,
-			TrafficRecorders traffic, BackendRetry retry, HandshakeTracer tracer) {
+			List<HandshakePolicy> policies, TrafficRecorders traffic, BackendRetry retry, HandshakeTracer tracer) {
 		this.connector = connector;
 		this.handshakeSettings = handshakeSettings;
 		this.tunnelSettings = tunnelSettings;
 		this.registry = registry;
 		this.headersFilters = headersFilters;
 		this.recorders = List.copyOf(recorders);
+		this.policies = List.copyOf(policies);
 		this.traffic = traffic;
 		this.retry = retry;
 		this.tracer = tracer;
@@ -131,6 +134,16 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 			}
 			handshake.record(HandshakeOutcome.INVALID_REQUEST, rejection.status().value(), rejection.reason());
 			return answer(exchange.getResponse(), rejection.status(), rejection.reason());
+		}
+		for (HandshakePolicy policy : this.policies) {
+			HandshakePolicy.Refusal refusal = policy.check(exchange, route);
+			if (refusal != null) {
+				logger.info("Refused WebSocket handshake from " + request.getRemoteAddress() + " on route "
+						+ handshake.routeId + ": " + refusal.reason());
+				exchange.getAttributes().put(ExchangeAttributes.REFUSED_BY, refusal.policy());
+				handshake.record(HandshakeOutcome.REFUSED_BY_POLICY, refusal.status().value(), refusal.reason());
+				return answer(exchange.getResponse(), refusal.status(), refusal.reason());
+			}
 		}
 		HttpHeaders filtered = filter(request.getHeaders(), exchange, HttpHeadersFilter.Type.REQUEST);
 		if (handshake.span != null) {

@@ -34,7 +34,11 @@ class InvalidConfigurationTest {
 			"metadata.switchboard.max-mesage-size=1MB|Route 'chat': metadata.switchboard.max-mesage-size is not a per-route setting; did you mean 'switchboard.max-message-size'?",
 			"metadata.switchboard.connect-timeout=0s|metadata.switchboard.connect-timeout must be greater than zero",
 			"metadata.switchboard.handshake-timeout=soon|Route 'chat': metadata.switchboard.handshake-timeout",
-			"metadata.switchboard.client-header-timeout=1s|metadata.switchboard.client-header-timeout cannot be set per route" })
+			"metadata.switchboard.client-header-timeout=1s|metadata.switchboard.client-header-timeout cannot be set per route",
+			"metadata.switchboard.allowed-origins=chat.example.com|metadata.switchboard.allowed-origins[0] (chat.example.com) must be scheme://host[:port]",
+			"metadata.switchboard.allowed-origins=https://chat.example.com/app|metadata.switchboard.allowed-origins[0] (https://chat.example.com/app) must be scheme://host[:port], e.g. https://chat.example.com (no path, query or user)",
+			"metadata.switchboard.allowed-origins=https://*chat.example.com|(a wildcard only as the whole first label: https://*.example.com)",
+			"metadata.switchboard.missing-origin=sometimes|Route 'chat': metadata.switchboard.missing-origin" })
 	void aBadRouteOverrideNamesTheRouteAndTheKey(String property, String message) {
 		this.runner.withPropertyValues(ROUTE + property)
 			.run((context) -> assertThat(context).getFailure()
@@ -110,14 +114,14 @@ class InvalidConfigurationTest {
 	}
 
 	/**
-	 * Switchboard's configuration of the settings, the edge, the tunnel and the
-	 * handshake, and nothing else.
+	 * Switchboard's configuration of the settings, the edge, the tunnel, the handshake
+	 * and its policies, and nothing else.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@EnableConfigurationProperties(GatewayProperties.class)
 	@ComponentScan(
 			basePackages = { "dev.switchboard.config", "dev.switchboard.edge", "dev.switchboard.tunnel",
-					"dev.switchboard.upgrade" },
+					"dev.switchboard.upgrade", "dev.switchboard.policy" },
 			useDefaultFilters = false,
 			includeFilters = @ComponentScan.Filter(type = FilterType.ANNOTATION, classes = Configuration.class),
 			excludeFilters = @ComponentScan.Filter(type = FilterType.ASSIGNABLE_TYPE,
