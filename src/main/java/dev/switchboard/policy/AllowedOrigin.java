@@ -1,6 +1,7 @@
 package dev.switchboard.policy;
 
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * One entry of an origin allow-list, or an Origin header's value, in the form browsers
@@ -15,6 +16,12 @@ import java.util.Locale;
 record AllowedOrigin(String scheme, String host, int port, boolean wildcard) {
 
 	private static final String FORM = "must be scheme://host[:port], e.g. https://chat.example.com";
+
+	private static final Pattern SCHEME = Pattern.compile("[a-z][a-z0-9+.-]*");
+
+	private static final Pattern HOST = Pattern.compile("[a-z0-9.-]+|\\[[0-9a-f:.]+\\]");
+
+	private static final Pattern PORT = Pattern.compile("[0-9]{1,5}");
 
 	/**
 	 * Parses an allow-list entry.
@@ -56,7 +63,7 @@ record AllowedOrigin(String scheme, String host, int port, boolean wildcard) {
 			return null;
 		}
 		String scheme = value.substring(0, separator);
-		if (!scheme.matches("[a-z][a-z0-9+.-]*")) {
+		if (!SCHEME.matcher(scheme).matches()) {
 			return null;
 		}
 		String authority = value.substring(separator + 3);
@@ -84,14 +91,14 @@ record AllowedOrigin(String scheme, String host, int port, boolean wildcard) {
 			throw new IllegalArgumentException(
 					FORM + " (a wildcard only as the whole first label: https://*.example.com)");
 		}
-		if (!host.matches("[a-z0-9.-]+|\\[[0-9a-f:.]+\\]")) {
+		if (!HOST.matcher(host).matches()) {
 			throw new IllegalArgumentException(FORM + " (not a host name or address: " + host + ")");
 		}
 		return new AllowedOrigin(scheme, host, port, wildcard);
 	}
 
 	private static int port(String digits) {
-		if (!digits.matches("[0-9]{1,5}") || Integer.parseInt(digits) == 0 || Integer.parseInt(digits) > 65535) {
+		if (!PORT.matcher(digits).matches() || Integer.parseInt(digits) == 0 || Integer.parseInt(digits) > 65535) {
 			throw new IllegalArgumentException(FORM + " (port " + digits + ")");
 		}
 		return Integer.parseInt(digits);
