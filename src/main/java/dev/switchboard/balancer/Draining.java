@@ -3,6 +3,7 @@ package dev.switchboard.balancer;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -53,6 +54,13 @@ class Draining implements ApplicationContextAware, ApplicationListener<ContextCl
 	/** Instance to when this replica ended its drain, until Redis has caught up. */
 	private final Map<String, Long> forgotten = new ConcurrentHashMap<>();
 
+	/**
+	 * Instances whose drain (or its end) this replica is writing to Redis: a sync that
+	 * reads Redis before the write is sent must not undo what was applied here (its read
+	 * can start after the drain was applied, so the time stamps alone cannot tell).
+	 */
+	private final Set<String> writing = ConcurrentHashMap.newKeySet();
+
 	private final Map<String, Disposable> pendingCloses = new ConcurrentHashMap<>();
 
 	private final Duration syncInterval;
@@ -99,12 +107,14 @@ class Draining implements ApplicationContextAware, ApplicationListener<ContextCl
 		start();
 		long closeAt = System.currentTimeMillis() + grace.toMillis();
 		this.forgotten.remove(instance);
+		this.writing.add(instance);
 		apply(instance, closeAt);
 		return this.redis.opsForHash()
 			.put(this.key, instance, Long.toString(closeAt))
 			.timeout(this.safetyTimeout)
 			// A sync that read Redis before this write landed must not undo it.
 			.doOnSuccess((written) -> restamp(instance))
+			.doFinally((signal) -> this.writing.remove(instance))
 			.onErrorResume((ex) -> {
 				logger.warn("Drain of " + instance + " applies to this replica only: Redis unavailable ("
 						+ ex.getMessage() + ")");
@@ -114,6 +124,7 @@ class Draining implements ApplicationContextAware, ApplicationListener<ContextCl
 	}
 
 	Mono<Void> undrain(String instance) {
+		this.writing.add(instance);
 		forget(instance);
 		this.forgotten.put(instance, System.nanoTime());
 		return this.redis.opsForHash()
@@ -121,6 +132,7 @@ class Draining implements ApplicationContextAware, ApplicationListener<ContextCl
 			.timeout(this.safetyTimeout)
 			// A sync that read Redis before this removal landed must not drain it again.
 			.doOnSuccess((removed) -> this.forgotten.put(instance, System.nanoTime()))
+			.doFinally((signal) -> this.writing.remove(instance))
 			.onErrorResume((ex) -> {
 				logger.warn("Drain of " + instance + " ended on this replica only: Redis unavailable ("
 						+ ex.getMessage() + ")");
@@ -147,6 +159,9 @@ class Draining implements ApplicationContextAware, ApplicationListener<ContextCl
 	 */
 	private synchronized void reconcile(Map<String, Long> shared, long readStarted) {
 		shared.forEach((instance, closeAt) -> {
+			if (this.writing.contains(instance)) {
+				return;
+			}
 			Applied local = this.applied.get(instance);
 			Long endedHere = this.forgotten.get(instance);
 			if (endedHere != null && endedHere - readStarted >= 0) {
@@ -158,7 +173,8 @@ class Draining implements ApplicationContextAware, ApplicationListener<ContextCl
 		});
 		this.forgotten.values().removeIf((endedHere) -> endedHere - readStarted < 0);
 		for (Map.Entry<String, Applied> local : new HashMap<>(this.applied).entrySet()) {
-			if (!shared.containsKey(local.getKey()) && local.getValue().appliedNanos() - readStarted < 0) {
+			if (!shared.containsKey(local.getKey()) && !this.writing.contains(local.getKey())
+					&& local.getValue().appliedNanos() - readStarted < 0) {
 				forget(local.getKey());
 			}
 		}
