@@ -27,6 +27,12 @@ public enum GatewayCloseReason {
 	FRAME_TIMEOUT(1008, "frame timeout"),
 
 	/**
+	 * A peer took no bytes for the slow-consumer timeout while the other side had more
+	 * for it (1008, its connection closed at once; the other side 1001).
+	 */
+	SLOW_CONSUMER(1008, "slow consumer"),
+
+	/**
 	 * Its route was removed by a new configuration whose on-removal policy is drain or
 	 * close.
 	 */

@@ -235,10 +235,32 @@ public final class Tunnel {
 		long now = System.nanoTime();
 		this.policy.heard(side.isClient, now);
 		takeDataSeen(now);
-		if (this.policy.frame(side.isClient, side.scanner.midFrame(), now) && !this.ended && this.gatewayReason == null
+		if (this.policy.frame(side.isClient, side.scanner.midFrame(), now)) {
+			clockStarted(now);
+		}
+	}
+
+	/**
+	 * Called when a side's connection stops or starts taking bytes: a side that stays
+	 * unwritable is a slow consumer.
+	 */
+	void writabilityChanged(TunnelSide side, boolean writable) {
+		if (this.policy == null) {
+			return;
+		}
+		long now = System.nanoTime();
+		if (this.policy.writable(side.isClient, writable, now)) {
+			clockStarted(now);
+		}
+	}
+
+	/**
+	 * A frame or stall clock started: when its deadline comes before the timer, bring the
+	 * timer forward.
+	 */
+	private void clockStarted(long now) {
+		if (!this.ended && this.gatewayReason == null
 				&& (this.policyTimer == null || this.policy.nextDelay(now) < this.policyTimerAt - now)) {
-			// A frame started whose deadline comes before the timer: bring the timer
-			// forward.
 			if (this.policyTimer != null) {
 				this.policyTimer.cancel(false);
 			}
@@ -288,6 +310,14 @@ public final class Tunnel {
 			fail(slow, GatewayCloseReason.FRAME_TIMEOUT);
 			return;
 		}
+		if (due.close() == GatewayCloseReason.SLOW_CONSUMER) {
+			TunnelSide stuck = due.sideIsClient() ? this.client : this.backend;
+			logger.info(describe() + ": " + stuck.name() + " took no bytes for "
+					+ this.settings.slowConsumerTimeout().toMillis()
+					+ "ms while more were waiting for it (switchboard.slow-consumer-timeout); closing with 1008");
+			slowConsumer(stuck);
+			return;
+		}
 		if (due.close() != null) {
 			closeByGateway(due.close(), GOING_AWAY, due.close().description());
 			return;
@@ -317,6 +347,27 @@ public final class Tunnel {
 		closeByGateway(GatewayCloseReason.DEAD_PEER, code, reason, code, reason);
 		dead.ctx.close();
 		if (dead.peer.inactive) {
+			end();
+		}
+	}
+
+	/**
+	 * A side took nothing for the slow-consumer timeout: its connection is closed at
+	 * once, what was queued for it discarded (a close frame would only queue behind it),
+	 * and the other side told why.
+	 */
+	private void slowConsumer(TunnelSide stuck) {
+		GatewayCloseReason reason = GatewayCloseReason.SLOW_CONSUMER;
+		String toOther = stuck.name() + " " + reason.description();
+		stuck.abandon();
+		if (stuck.isClient) {
+			closeByGateway(reason, reason.code(), reason.description(), GOING_AWAY, toOther);
+		}
+		else {
+			closeByGateway(reason, GOING_AWAY, toOther, reason.code(), reason.description());
+		}
+		stuck.ctx.close();
+		if (stuck.peer.inactive) {
 			end();
 		}
 	}

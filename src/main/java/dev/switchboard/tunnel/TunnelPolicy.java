@@ -4,9 +4,10 @@ package dev.switchboard.tunnel;
  * When a tunnel must act, and what it must do then: ping a side that has gone quiet,
  * declare dead a side that did not answer, end a tunnel that carried no data for the idle
  * timeout or outlived its maximum lifetime, fail a side whose frame (or fragmented
- * message) did not complete within the frame timeout. Pure: it reads no clock and touches
- * no socket. The tunnel feeds it {@code System.nanoTime()} values, keeps one timer at
- * {@link #nextDelay(long)}, and carries out what {@link #due(long)} answers.
+ * message) did not complete within the frame timeout, fail a side that took no bytes for
+ * the slow-consumer timeout while the other side had more for it. Pure: it reads no clock
+ * and touches no socket. The tunnel feeds it {@code System.nanoTime()} values, keeps one
+ * timer at {@link #nextDelay(long)}, and carries out what {@link #due(long)} answers.
  */
 final class TunnelPolicy {
 
@@ -23,6 +24,8 @@ final class TunnelPolicy {
 
 	private final long frameTimeout;
 
+	private final long slowConsumerTimeout;
+
 	private final long openedAt;
 
 	/** When a data frame last crossed the tunnel in either direction. */
@@ -38,6 +41,7 @@ final class TunnelPolicy {
 		this.idleTimeout = settings.idleTimeout().toNanos();
 		this.maxLifetime = settings.maxLifetime().toNanos();
 		this.frameTimeout = settings.frameTimeout().toNanos();
+		this.slowConsumerTimeout = settings.slowConsumerTimeout().toNanos();
 		this.openedAt = now;
 		this.lastData = now;
 		this.client = new SideClock(now);
@@ -72,6 +76,25 @@ final class TunnelPolicy {
 	}
 
 	/**
+	 * Whether the side's connection can take more bytes now (its channel's writability).
+	 * @return true when a stall clock started now (the next deadline may have come
+	 * closer)
+	 */
+	boolean writable(boolean toClient, boolean writable, long now) {
+		SideClock side = toClient ? this.client : this.backend;
+		if (writable) {
+			side.stalled = false;
+			return false;
+		}
+		if (side.stalled || this.slowConsumerTimeout <= 0) {
+			return false;
+		}
+		side.stalled = true;
+		side.stalledSince = now;
+		return true;
+	}
+
+	/**
 	 * A data frame (text, binary or continuation) crossed the tunnel: activity for the
 	 * idle timeout.
 	 */
@@ -96,6 +119,10 @@ final class TunnelPolicy {
 			next = Math.min(next, this.client.frameDelay(now, this.frameTimeout));
 			next = Math.min(next, this.backend.frameDelay(now, this.frameTimeout));
 		}
+		if (this.slowConsumerTimeout > 0) {
+			next = Math.min(next, this.client.stallDelay(now, this.slowConsumerTimeout));
+			next = Math.min(next, this.backend.stallDelay(now, this.slowConsumerTimeout));
+		}
 		if (this.heartbeatInterval > 0) {
 			next = Math.min(next, this.client.delay(now, this.heartbeatInterval, this.heartbeatTimeout));
 			next = Math.min(next, this.backend.delay(now, this.heartbeatInterval, this.heartbeatTimeout));
@@ -105,8 +132,9 @@ final class TunnelPolicy {
 
 	/**
 	 * What is due at {@code now}, in order: the maximum lifetime, the idle timeout, a
-	 * side whose frame is overdue (client first), a side that did not answer its ping
-	 * (client first), pings to quiet sides. Pings it asks for count as sent.
+	 * side whose frame is overdue (client first), a side stalled past the slow-consumer
+	 * timeout (client first), a side that did not answer its ping (client first), pings
+	 * to quiet sides. Pings it asks for count as sent.
 	 */
 	Due due(long now) {
 		if (this.maxLifetime > 0 && now - this.openedAt >= this.maxLifetime) {
@@ -120,6 +148,12 @@ final class TunnelPolicy {
 		}
 		if (this.backend.frameOverdue(now, this.frameTimeout)) {
 			return new Due(GatewayCloseReason.FRAME_TIMEOUT, false, false, false);
+		}
+		if (this.client.stallOverdue(now, this.slowConsumerTimeout)) {
+			return new Due(GatewayCloseReason.SLOW_CONSUMER, true, false, false);
+		}
+		if (this.backend.stallOverdue(now, this.slowConsumerTimeout)) {
+			return new Due(GatewayCloseReason.SLOW_CONSUMER, false, false, false);
 		}
 		if (this.heartbeatInterval <= 0) {
 			return NOTHING;
@@ -139,8 +173,9 @@ final class TunnelPolicy {
 	 * What the tunnel must do.
 	 *
 	 * @param close the gateway closes the tunnel for this reason, or null
-	 * @param sideIsClient with {@link GatewayCloseReason#DEAD_PEER} and
-	 * {@link GatewayCloseReason#FRAME_TIMEOUT}: whether the client (else the backend) is
+	 * @param sideIsClient with {@link GatewayCloseReason#DEAD_PEER},
+	 * {@link GatewayCloseReason#FRAME_TIMEOUT} and
+	 * {@link GatewayCloseReason#SLOW_CONSUMER}: whether the client (else the backend) is
 	 * the side concerned
 	 * @param pingClient send the client a heartbeat ping
 	 * @param pingBackend send the backend a heartbeat ping
@@ -148,7 +183,7 @@ final class TunnelPolicy {
 	record Due(GatewayCloseReason close, boolean sideIsClient, boolean pingClient, boolean pingBackend) {
 	}
 
-	/** One side's heartbeat and frame clocks. */
+	/** One side's heartbeat, frame and stall clocks. */
 	private static final class SideClock {
 
 		long lastHeard;
@@ -160,6 +195,10 @@ final class TunnelPolicy {
 		boolean inFrame;
 
 		long frameStartedAt;
+
+		boolean stalled;
+
+		long stalledSince;
 
 		SideClock(long now) {
 			this.lastHeard = now;
@@ -175,6 +214,14 @@ final class TunnelPolicy {
 
 		boolean frameOverdue(long now, long timeout) {
 			return this.inFrame && timeout > 0 && now - this.frameStartedAt >= timeout;
+		}
+
+		long stallDelay(long now, long timeout) {
+			return this.stalled ? this.stalledSince - now + timeout : Long.MAX_VALUE;
+		}
+
+		boolean stallOverdue(long now, long timeout) {
+			return this.stalled && timeout > 0 && now - this.stalledSince >= timeout;
 		}
 
 		boolean unanswered(long now, long timeout) {

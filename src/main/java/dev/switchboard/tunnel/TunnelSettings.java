@@ -35,6 +35,11 @@ import static dev.switchboard.config.SettingChecks.positive;
  * @param frameTimeout Longest time a frame, or a fragmented message, may take to arrive
  * once it started; a side that takes longer is closed with 1008 "frame timeout" (a
  * slowloris at the frame level); 0 disables
+ * @param slowConsumerTimeout Longest time a side may take no bytes at all while the other
+ * side has more for it (its send buffer stays full); past it that side's connection is
+ * closed with 1008 "slow consumer" and the other side gets 1001. The gateway's memory is
+ * bounded either way (it stops reading from the sender); this frees the tunnel and the
+ * sender. 0 disables
  * @param onRemoval What happens to open tunnels of a route that a new configuration
  * removes: keep (they run on as they were), drain (closed with 1001 spread over
  * on-removal-window) or close (closed with 1001 at once)
@@ -45,7 +50,8 @@ public record TunnelSettings(@DefaultValue("16MB") DataSize maxMessageSize, @Def
 		@DefaultValue("30s") Duration heartbeatInterval, @DefaultValue("10s") Duration heartbeatTimeout,
 		@DefaultValue("1h") Duration idleTimeout, @DefaultValue("0") Duration maxLifetime,
 		@DefaultValue("false") boolean answerPings, @DefaultValue("30s") Duration frameTimeout,
-		@DefaultValue("keep") OnRemoval onRemoval, @DefaultValue("30s") Duration onRemovalWindow) {
+		@DefaultValue("60s") Duration slowConsumerTimeout, @DefaultValue("keep") OnRemoval onRemoval,
+		@DefaultValue("30s") Duration onRemovalWindow) {
 
 	/**
 	 * How far below the edge's idle timeout the heartbeat interval must stay: room for
@@ -71,6 +77,7 @@ public record TunnelSettings(@DefaultValue("16MB") DataSize maxMessageSize, @Def
 		notNegative(p + "idle-timeout", this.idleTimeout);
 		notNegative(p + "max-lifetime", this.maxLifetime);
 		notNegative(p + "frame-timeout", this.frameTimeout);
+		notNegative(p + "slow-consumer-timeout", this.slowConsumerTimeout);
 		notNegative(p + "on-removal-window", this.onRemovalWindow);
 		if (!heartbeatsEnabled()) {
 			return;

@@ -85,7 +85,9 @@ final class TunnelSide extends ChannelDuplexHandler implements FrameScanner.Targ
 		// Backpressure: a side that cannot take more stops the other side from reading,
 		// so a slow reader slows the fast writer down through TCP instead of growing the
 		// gateway's memory.
-		this.peer.ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+		boolean writable = ctx.channel().isWritable();
+		this.peer.ctx.channel().config().setAutoRead(writable);
+		this.tunnel.writabilityChanged(this, writable);
 		ctx.fireChannelWritabilityChanged();
 	}
 

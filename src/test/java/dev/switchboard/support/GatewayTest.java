@@ -41,6 +41,10 @@ import org.springframework.test.context.DynamicPropertySource;
  * <td>a port that never answers SYN (connect timeout 500 ms)</td>
  * </tr>
  * <tr>
+ * <td>/slow/**</td>
+ * <td>the backend, with a 1 s slow-consumer timeout</td>
+ * </tr>
+ * <tr>
  * <td>/portless-ws/**, /portless-https/**</td>
  * <td>{@code ws://127.0.0.1} and {@code https://127.0.0.1}: URIs without a port (80 and
  * 443, where nothing listens in tests)</td>
@@ -94,6 +98,9 @@ public abstract class GatewayTest {
 		routes.add("strict", "ws://127.0.0.1:" + backend.port(), "Path=/strict/**")
 			.filter("StripPrefix=1")
 			.metadata("switchboard.frame-timeout", "500ms");
+		routes.add("slow", "ws://127.0.0.1:" + backend.port(), "Path=/slow/**")
+			.filter("StripPrefix=1")
+			.metadata("switchboard.slow-consumer-timeout", "1s");
 		routes.add("portless-ws", "ws://127.0.0.1", "Path=/portless-ws/**");
 		routes.add("portless-https", "https://127.0.0.1", "Path=/portless-https/**");
 	}

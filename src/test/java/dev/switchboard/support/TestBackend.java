@@ -133,7 +133,10 @@ public final class TestBackend implements AutoCloseable {
 				.get("/ws/flood", (req, res) -> {
 					record(req);
 					long total = Long.parseLong(req.uri().replaceAll(".*bytes=(\\d+).*", "$1"));
-					return res.sendWebsocket((in, out) -> flood(out, total), spec(null, false));
+					return res.sendWebsocket((in, out) -> {
+						in.receiveCloseStatus().subscribe(this.closes::add);
+						return flood(out, total);
+					}, spec(null, false));
 				})
 				.get("/ws/proto", (req, res) -> record(req, res.sendWebsocket(this::echo, spec("chat.v2", false))))
 				.get("/ws/compressed", (req, res) -> record(req, res.sendWebsocket(this::echo, spec(null, true))))

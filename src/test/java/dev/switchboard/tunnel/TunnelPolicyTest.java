@@ -38,7 +38,7 @@ class TunnelPolicyTest {
 
 	static TunnelPolicy policy(Duration interval, Duration timeout, Duration idle, Duration lifetime) {
 		return new TunnelPolicy(new TunnelSettings(DataSize.ofMegabytes(16), Duration.ofSeconds(5), interval, timeout,
-				idle, lifetime, false, Duration.ZERO, TunnelSettings.OnRemoval.KEEP, Duration.ZERO), T0);
+				idle, lifetime, false, Duration.ZERO, Duration.ZERO, TunnelSettings.OnRemoval.KEEP, Duration.ZERO), T0);
 	}
 
 	static TunnelPolicy heartbeatsOnly() {
@@ -356,7 +356,8 @@ class TunnelPolicyTest {
 	void nextDelayIsTheEarliestAcrossTheNanoTimeOverflow() {
 		long t0 = Long.MAX_VALUE - TimeUnit.SECONDS.toNanos(60);
 		TunnelSettings settings = new TunnelSettings(DataSize.ofMegabytes(16), Duration.ofSeconds(5), INTERVAL, TIMEOUT,
-				Duration.ofHours(1), Duration.ZERO, false, Duration.ZERO, TunnelSettings.OnRemoval.KEEP, Duration.ZERO);
+				Duration.ofHours(1), Duration.ZERO, false, Duration.ZERO, Duration.ZERO, TunnelSettings.OnRemoval.KEEP,
+				Duration.ZERO);
 		assertThat(new TunnelPolicy(settings, t0).due(t0 + INTERVAL.toNanos())).isEqualTo(PING_BOTH);
 		// The idle deadline (1 h) wraps past Long.MAX_VALUE; the first heartbeat (30 s)
 		// must still come first.
@@ -367,7 +368,8 @@ class TunnelPolicyTest {
 
 	static TunnelPolicy frames(Duration frameTimeout) {
 		return new TunnelPolicy(new TunnelSettings(DataSize.ofMegabytes(16), Duration.ofSeconds(5), INTERVAL, TIMEOUT,
-				IDLE, Duration.ZERO, false, frameTimeout, TunnelSettings.OnRemoval.KEEP, Duration.ZERO), T0);
+				IDLE, Duration.ZERO, false, frameTimeout, Duration.ZERO, TunnelSettings.OnRemoval.KEEP, Duration.ZERO),
+				T0);
 	}
 
 	@Test
@@ -402,6 +404,41 @@ class TunnelPolicyTest {
 	void aZeroFrameTimeoutNeverFailsASlowFrame() {
 		TunnelPolicy policy = frames(Duration.ZERO);
 		assertThat(policy.frame(true, true, at(1))).isFalse();
+		assertThat(policy.due(at(29))).isEqualTo(TunnelPolicy.NOTHING);
+	}
+
+	// Slow consumers
+
+	static TunnelPolicy stalls(Duration slowConsumerTimeout) {
+		return new TunnelPolicy(new TunnelSettings(DataSize.ofMegabytes(16), Duration.ofSeconds(5), INTERVAL, TIMEOUT,
+				IDLE, Duration.ZERO, false, Duration.ZERO, slowConsumerTimeout, TunnelSettings.OnRemoval.KEEP,
+				Duration.ZERO), T0);
+	}
+
+	@Test
+	void aSideUnwritableForTheSlowConsumerTimeoutFailsIt() {
+		TunnelPolicy policy = stalls(Duration.ofSeconds(5));
+		assertThat(policy.writable(true, false, at(10))).as("the client's stall clock starts").isTrue();
+		assertThat(policy.writable(true, false, at(12))).as("still the same stall").isFalse();
+		assertThat(policy.nextDelay(at(12))).isEqualTo(TimeUnit.SECONDS.toNanos(3));
+		assertThat(policy.due(at(15) - 1)).isEqualTo(TunnelPolicy.NOTHING);
+		assertThat(policy.due(at(15))).isEqualTo(new Due(GatewayCloseReason.SLOW_CONSUMER, true, false, false));
+	}
+
+	@Test
+	void aSideThatTakesBytesAgainIsNoSlowConsumer() {
+		TunnelPolicy policy = stalls(Duration.ofSeconds(5));
+		policy.writable(false, false, at(10));
+		policy.writable(false, true, at(14));
+		assertThat(policy.due(at(16))).isEqualTo(TunnelPolicy.NOTHING);
+		assertThat(policy.writable(false, false, at(20))).as("a new stall starts a new clock").isTrue();
+		assertThat(policy.due(at(25))).isEqualTo(new Due(GatewayCloseReason.SLOW_CONSUMER, false, false, false));
+	}
+
+	@Test
+	void aZeroSlowConsumerTimeoutNeverFailsAStalledSide() {
+		TunnelPolicy policy = stalls(Duration.ZERO);
+		assertThat(policy.writable(true, false, at(1))).isFalse();
 		assertThat(policy.due(at(29))).isEqualTo(TunnelPolicy.NOTHING);
 	}
 

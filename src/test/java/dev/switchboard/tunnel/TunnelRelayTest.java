@@ -15,7 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import org.springframework.boot.test.web.server.LocalManagementPort;
+
 import dev.switchboard.support.GatewayTest;
+import dev.switchboard.support.PrometheusScrape;
 import dev.switchboard.support.RawHttp;
 import dev.switchboard.support.WsClient;
 
@@ -24,6 +27,9 @@ import static org.awaitility.Awaitility.await;
 
 /** What crosses an open tunnel, and how it ends. */
 class TunnelRelayTest extends GatewayTest {
+
+	@LocalManagementPort
+	int managementPort;
 
 	@Test
 	void echoesTextAndBinary() throws Exception {
@@ -200,10 +206,31 @@ class TunnelRelayTest extends GatewayTest {
 		}
 	}
 
-	/**
-	 * Waits until the backend's sent count stops growing (unchanged for 500 ms), at most
-	 * 15 s.
-	 */
+	@Test
+	void aClientThatTakesNothingForTheSlowConsumerTimeoutIsCutAndTheBackendTold() throws Exception {
+		backend.closes.clear();
+		PrometheusScrape before = PrometheusScrape.of(this.managementPort);
+		try (RawHttp raw = new RawHttp(this.port); WsClient neighbour = WsClient.connect(ws("/ws?neighbour"))) {
+			raw.socket().setReceiveBufferSize(64 * 1024);
+			raw.send(RawHttp.handshake("/slow/ws/flood?bytes=" + 128L * 1024 * 1024, "Upgrade: websocket",
+					"Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"));
+			assertThat(raw.readHead()).startsWith("HTTP/1.1 101 ");
+			// The client reads nothing from here on.
+			WebSocketCloseStatus atBackend = backend.closes.poll(15, TimeUnit.SECONDS);
+			assertThat(atBackend).as("the backend is told").isNotNull();
+			assertThat(atBackend.code()).isEqualTo(1001);
+			assertThat(atBackend.reasonText()).isEqualTo("client slow consumer");
+			neighbour.sendText("unharmed");
+			assertThat(neighbour.nextText()).isEqualTo("unharmed");
+			assertThat(raw.awaitClosedByPeer()).as("the client's connection is closed").isTrue();
+		}
+		await("the close counted").atMost(Duration.ofSeconds(5))
+			.until(() -> PrometheusScrape.of(this.managementPort)
+				.value("switchboard_tunnel_gateway_closes_total", "route=slow", "reason=slow_consumer")
+					- before.value("switchboard_tunnel_gateway_closes_total", "route=slow",
+							"reason=slow_consumer") == 1);
+	}
+
 	/**
 	 * The backend's sent-byte count once it stopped growing for 10 polls 50 ms apart (TCP
 	 * backpressure).
