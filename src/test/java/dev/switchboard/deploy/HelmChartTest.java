@@ -31,6 +31,8 @@ import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
@@ -114,6 +116,12 @@ class HelmChartTest {
 			      stabilizationWindowSeconds: 900
 			podDisruptionBudget:
 			  enabled: true
+			networkPolicy:
+			  enabled: true
+			  managementFrom:
+			    - namespaceSelector:
+			        matchLabels:
+			          kubernetes.io/metadata.name: monitoring
 			metrics:
 			  podAnnotations:
 			    enabled: true
@@ -390,8 +398,8 @@ class HelmChartTest {
 		Rendered rendered = render(ALL_ENABLED);
 		rendered.saveAs("all-enabled.yaml");
 		assertThat(rendered.kinds()).containsExactlyInAnyOrder("ConfigMap", "ConfigMap", "ConfigMap", "Deployment",
-				"Service", "ServiceAccount", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress",
-				"ServiceMonitor", "PrometheusRule");
+				"Service", "ServiceAccount", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy",
+				"Ingress", "ServiceMonitor", "PrometheusRule");
 
 		Deployment deployment = rendered.one(Deployment.class);
 		assertThat(deployment.getSpec().getReplicas()).as("replicas left to the HPA").isNull();
@@ -415,6 +423,19 @@ class HelmChartTest {
 		assertThat(hpa.getSpec().getMetrics()).extracting((metric) -> metric.getResource().getName())
 			.containsExactly("cpu", "memory");
 		assertThat(hpa.getSpec().getBehavior().getScaleDown().getStabilizationWindowSeconds()).isEqualTo(900);
+
+		NetworkPolicy policy = rendered.one(NetworkPolicy.class);
+		assertThat(policy.getSpec().getPodSelector().getMatchLabels())
+			.isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
+		NetworkPolicyIngressRule publicPort = policy.getSpec().getIngress().get(0);
+		assertThat(publicPort.getFrom()).as("the public port: anyone").isNullOrEmpty();
+		assertThat(publicPort.getPorts()).extracting((port) -> port.getPort().getStrVal()).containsExactly("http");
+		NetworkPolicyIngressRule management = policy.getSpec().getIngress().get(1);
+		assertThat(management.getPorts()).extracting((port) -> port.getPort().getStrVal())
+			.containsExactly("management");
+		assertThat(management.getFrom()).singleElement()
+			.satisfies((peer) -> assertThat(peer.getNamespaceSelector().getMatchLabels())
+				.containsEntry("kubernetes.io/metadata.name", "monitoring"));
 
 		PodDisruptionBudget pdb = rendered.one(PodDisruptionBudget.class);
 		assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
