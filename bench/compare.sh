@@ -86,6 +86,8 @@ TOOL_OPTS="-Xms256m -Xmx1g -XX:+AlwaysPreTouch -Dio.netty.leakDetection.level=di
 BENCH_JAR=${BENCH_JAR:-$BENCH_DIR/target/switchboard-bench.jar}
 OUT_DIR=${OUT_DIR:-/tmp/sb-compare}
 CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+# shellcheck source=bench/common.sh
+source "$BENCH_DIR/common.sh"
 RESULTS=$OUT_DIR/results.txt
 LOGS=$OUT_DIR/logs
 RUN_T0=$(date +%s)
@@ -101,30 +103,9 @@ done
 # ------------------------------------------------------------------------------------------ processes
 BACKEND_PID=""; OLD_PID=""; NEW_PID=""; BG_LG=""
 
-stop_pid() {
-    local pid=$1
-    [ -n "$pid" ] || return 0
-    if kill -0 "$pid" 2>/dev/null; then
-        kill "$pid" 2>/dev/null
-        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
-    fi
-    wait "$pid" 2>/dev/null
-    return 0
-}
 cleanup() { for pid in "$BG_LG" "$OLD_PID" "$NEW_PID" "$BACKEND_PID"; do stop_pid "$pid"; done; }
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_port() { # port timeout_s pid
-    local deadline=$(( $(date +%s) + $2 ))
-    while ! port_open "$1"; do
-        if [ -n "${3:-}" ] && ! kill -0 "$3" 2>/dev/null; then return 1; fi
-        [ "$(date +%s)" -ge "$deadline" ] && return 1
-        sleep 0.05
-    done
-}
 
 # ------------------------------------------------------------------------------------------ preparation
 rm -rf "$OUT_DIR"
@@ -163,15 +144,6 @@ builds_running() {
     [ -n "$found" ] && { echo "$found"; return 0; }
     return 1
 }
-machine_busy() { # % of one core busy on the whole machine over the next $1 seconds
-    local u1 n1 s1 i1 w1 q1 sq1 st1 u2 n2 s2 i2 w2 q2 sq2 st2 t0 t1
-    t0=$(date +%s%N)
-    read -r _ u1 n1 s1 i1 w1 q1 sq1 st1 _ < /proc/stat
-    sleep "$1"
-    read -r _ u2 n2 s2 i2 w2 q2 sq2 st2 _ < /proc/stat
-    t1=$(date +%s%N)
-    echo $(( ((u2+n2+s2+q2+sq2+st2) - (u1+n1+s1+q1+sq1+st1)) * 100 * 1000000000 / CLK_TCK / (t1 - t0) ))
-}
 NOT_QUIET_WINDOWS=0
 BUILD_WAITED=0
 QUIET_NOTE=""
@@ -200,17 +172,6 @@ wait_quiet() {
         sleep 1.5
         waited=$((waited + 2)); BUSY_BUDGET=$((BUSY_BUDGET - 2))
     done
-}
-
-# CPU % of one core used during a window by processes other than the load generator, backend and proxy
-other_pct() {
-    awk '{
-        for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-        if (v["wall_s"] == "" || v["wall_s"] <= 0 || v["cpu_machine_s"] == "") { print 0; exit }
-        o = v["cpu_machine_s"] - v["cpu_lg_s"] - v["cpu_backend_s"] - v["cpu_proxy_s"]
-        if (o < 0) o = 0
-        printf "%.0f\n", 100 * o / v["wall_s"]
-    }' <<< "$1"
 }
 
 # ------------------------------------------------------------------------------------------ gateways

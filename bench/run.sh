@@ -83,6 +83,8 @@ TOOL_OPTS="-Xms256m -Xmx1g -XX:+AlwaysPreTouch -Dio.netty.leakDetection.level=di
 BENCH_JAR=$BENCH_DIR/target/switchboard-bench.jar
 AGENT_JAR=$BENCH_DIR/target/switchboard-bench-agent.jar
 CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+# shellcheck source=bench/common.sh
+source "$BENCH_DIR/common.sh"
 
 RESULTS=$OUT_DIR/results.txt
 META=$OUT_DIR/meta.txt
@@ -98,18 +100,6 @@ thousands() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<< "$1"; }
 # ------------------------------------------------------------------------------------------ processes
 BACKEND_PID=""; NGINX_PID=""; SB_PID=""; SBM_PID=""; BG_LG=""
 
-stop_pid() {
-    local pid=$1
-    [ -n "$pid" ] || return 0
-    if kill -0 "$pid" 2>/dev/null; then
-        kill "$pid" 2>/dev/null
-        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
-    fi
-    wait "$pid" 2>/dev/null
-    return 0
-}
-
 cleanup() {
     for pid in "$BG_LG" "$SBM_PID" "$SB_PID" "$NGINX_PID" "$BACKEND_PID"; do
         stop_pid "$pid"
@@ -117,17 +107,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-wait_port() { # port timeout_s pid
-    local deadline=$(( $(date +%s) + $2 ))
-    while ! port_open "$1"; do
-        if [ -n "${3:-}" ] && ! kill -0 "$3" 2>/dev/null; then return 1; fi
-        [ "$(date +%s)" -ge "$deadline" ] && return 1
-        sleep 0.05
-    done
-}
 
 rss_kb() { # sum of VmRSS of the given PIDs, in kB
     local sum=0 pid v
@@ -399,18 +378,6 @@ record() { # rep leg workload outfile [extra key=values]
     echo "$line"
 }
 
-# run_lg rep leg workload [extra loadgen args...]  -> appends one RESULT line
-# % of one core busy on the whole machine over the next $1 seconds
-machine_busy() {
-    local u1 n1 s1 i1 w1 q1 sq1 st1 u2 n2 s2 i2 w2 q2 sq2 st2 t0 t1
-    t0=$(date +%s%N)
-    read -r _ u1 n1 s1 i1 w1 q1 sq1 st1 _ < /proc/stat
-    sleep "$1"
-    read -r _ u2 n2 s2 i2 w2 q2 sq2 st2 _ < /proc/stat
-    t1=$(date +%s%N)
-    echo $(( ((u2+n2+s2+q2+sq2+st2) - (u1+n1+s1+q1+sq1+st1)) * 100 * 1000000000 / CLK_TCK / (t1 - t0) ))
-}
-
 # Before a measurement (full run only): wait, up to 30 s each and QUIET_BUDGET s per run, until the
 # machine is quiet (the proxies and the backend are idle then, so what is busy is someone else).
 wait_quiet() {
@@ -428,6 +395,7 @@ wait_quiet() {
     done
 }
 
+# run_lg rep leg workload [extra loadgen args...]  -> appends one RESULT line
 run_lg() {
     local rep=$1 leg=$2 w=$3; shift 3
     if ! leg_up "$leg"; then
@@ -470,18 +438,6 @@ run_lg() {
     log "  $leg $w: $(summarize "$best_line") other=${best_other}%"
     [ $best_rc -eq 0 ] || log "  $leg $w: load generator exited $best_rc ($(tail -n 2 "${out%.out}.err" | tr '\n' ' '))"
     return $best_rc
-}
-
-# CPU % of one core used during a measured window by processes other than the load generator, the
-# backend and the proxy (from the RESULT line's cpu_machine_s - cpu_lg_s - cpu_backend_s - cpu_proxy_s)
-other_pct() {
-    awk '{
-        for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-        if (v["wall_s"] == "" || v["wall_s"] <= 0 || v["cpu_machine_s"] == "") { print 0; exit }
-        o = v["cpu_machine_s"] - v["cpu_lg_s"] - v["cpu_backend_s"] - v["cpu_proxy_s"]
-        if (o < 0) o = 0
-        printf "%.0f\n", 100 * o / v["wall_s"]
-    }' <<< "$1"
 }
 
 summarize() {
