@@ -2,7 +2,6 @@ package dev.switchboard.forwarded;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.Locale;
 
 import org.springframework.http.HttpHeaders;
@@ -15,6 +14,8 @@ import org.springframework.http.server.reactive.ServerHttpRequest;
  * decides whose headers count.
  */
 public final class ClientOrigin {
+
+	static final String X_FORWARDED_FOR = "X-Forwarded-For";
 
 	static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";
 
@@ -69,14 +70,14 @@ public final class ClientOrigin {
 	public String clientAddress(ServerHttpRequest request) {
 		InetSocketAddress remote = request.getRemoteAddress();
 		String peer = (remote != null && remote.getAddress() != null) ? remote.getAddress().getHostAddress() : "-";
-		String forwardedFor = fromTrustedProxy(request) ? request.getHeaders().getFirst("X-Forwarded-For") : null;
+		String forwardedFor = fromTrustedProxy(request) ? request.getHeaders().getFirst(X_FORWARDED_FOR) : null;
 		if (forwardedFor == null) {
 			return peer;
 		}
 		String[] hops = forwardedFor.split(",");
 		for (int i = hops.length - 1; i >= 0; i--) {
 			String hop = hops[i].trim();
-			InetAddress address = literal(hop);
+			InetAddress address = TrustedProxies.ipLiteral(hop);
 			if (address == null) {
 				return peer;
 			}
@@ -85,19 +86,6 @@ public final class ClientOrigin {
 			}
 		}
 		return peer;
-	}
-
-	/** An IP literal as an address, never looked up in DNS; null for anything else. */
-	private static InetAddress literal(String value) {
-		if (value.isEmpty() || !value.matches("[0-9a-fA-F:.]+")) {
-			return null;
-		}
-		try {
-			return InetAddress.getByName(value);
-		}
-		catch (UnknownHostException ex) {
-			return null;
-		}
 	}
 
 	/** The first (client-most) element of a comma-separated list. */

@@ -22,7 +22,7 @@ import dev.switchboard.forwarded.ForwardedProperties.Mode;
  */
 public class ForwardedHeadersFilter implements HttpHeadersFilter, Ordered {
 
-	static final String X_FORWARDED_FOR = "X-Forwarded-For";
+	static final String X_FORWARDED_FOR = ClientOrigin.X_FORWARDED_FOR;
 
 	static final String X_FORWARDED_PROTO = ClientOrigin.X_FORWARDED_PROTO;
 

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * The addresses whose {@code X-Forwarded-*}/{@code Forwarded} headers are believed: CIDR
@@ -11,6 +12,8 @@ import java.util.List;
  * startup.
  */
 public final class TrustedProxies {
+
+	private static final Pattern IP_CHARACTERS = Pattern.compile("[0-9a-fA-F:.]+");
 
 	private final List<Range> ranges;
 
@@ -43,21 +46,35 @@ public final class TrustedProxies {
 		return false;
 	}
 
+	/**
+	 * An IP literal as an address, never looked up in DNS; null for anything else, a host
+	 * name included.
+	 */
+	static InetAddress ipLiteral(String value) {
+		if (!IP_CHARACTERS.matcher(value).matches()) {
+			return null;
+		}
+		try {
+			return InetAddress.getByName(value);
+		}
+		catch (UnknownHostException ex) {
+			return null;
+		}
+	}
+
 	private record Range(byte[] network, int prefixLength) {
 
 		static Range parse(String entry) {
 			int slash = entry.indexOf('/');
 			String host = (slash < 0) ? entry : entry.substring(0, slash);
-			if (!host.matches("[0-9a-fA-F:.]+")) {
+			if (!IP_CHARACTERS.matcher(host).matches()) {
 				throw invalid(entry, "not an IP address (host names are not allowed)");
 			}
-			byte[] network;
-			try {
-				network = InetAddress.getByName(host).getAddress();
-			}
-			catch (UnknownHostException ex) {
+			InetAddress address = ipLiteral(host);
+			if (address == null) {
 				throw invalid(entry, "not an IP address");
 			}
+			byte[] network = address.getAddress();
 			int prefix = network.length * 8;
 			if (slash >= 0) {
 				try {

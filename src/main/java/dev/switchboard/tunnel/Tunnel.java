@@ -341,14 +341,7 @@ public final class Tunnel {
 				+ "ms (switchboard.heartbeat-timeout); closing the tunnel");
 		int code = dead.isClient ? GOING_AWAY : BACKEND_LOST;
 		String reason = dead.name() + " not responding";
-		// No close frame for the dead side: it is not listening. The other side learns
-		// why.
-		dead.abandon();
-		closeByGateway(GatewayCloseReason.DEAD_PEER, code, reason, code, reason);
-		dead.ctx.close();
-		if (dead.peer.inactive) {
-			end();
-		}
+		drop(dead, GatewayCloseReason.DEAD_PEER, code, reason, code, reason);
 	}
 
 	/**
@@ -358,16 +351,26 @@ public final class Tunnel {
 	 */
 	private void slowConsumer(TunnelSide stuck) {
 		GatewayCloseReason reason = GatewayCloseReason.SLOW_CONSUMER;
-		String toOther = stuck.name() + " " + reason.description();
-		stuck.abandon();
-		if (stuck.isClient) {
-			closeByGateway(reason, reason.code(), reason.description(), GOING_AWAY, toOther);
+		drop(stuck, reason, reason.code(), reason.description(), GOING_AWAY, stuck.name() + " " + reason.description());
+	}
+
+	/**
+	 * Drops a side the gateway cannot talk to (dead, or not reading): no close frame for
+	 * it, its connection closed at once; the other side gets a close frame saying why.
+	 * {@code goneCode} and {@code goneText} are what the tunnel records for the dropped
+	 * side.
+	 */
+	private void drop(TunnelSide gone, GatewayCloseReason reason, int goneCode, String goneText, int otherCode,
+			String otherText) {
+		gone.abandon();
+		if (gone.isClient) {
+			closeByGateway(reason, goneCode, goneText, otherCode, otherText);
 		}
 		else {
-			closeByGateway(reason, GOING_AWAY, toOther, reason.code(), reason.description());
+			closeByGateway(reason, otherCode, otherText, goneCode, goneText);
 		}
-		stuck.ctx.close();
-		if (stuck.peer.inactive) {
+		gone.ctx.close();
+		if (gone.peer.inactive) {
 			end();
 		}
 	}

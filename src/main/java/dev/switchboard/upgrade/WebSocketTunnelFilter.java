@@ -127,22 +127,16 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 				this.tracer);
 		UpgradeRequests.Rejection rejection = UpgradeRequests.validate(request);
 		if (rejection != null) {
-			logger.info("Refused WebSocket handshake from " + request.getRemoteAddress() + " on route "
-					+ handshake.routeId + ": " + rejection.reason());
 			if (rejection.status() == HttpStatus.UPGRADE_REQUIRED) {
 				exchange.getResponse().getHeaders().set("Sec-WebSocket-Version", "13");
 			}
-			handshake.record(HandshakeOutcome.INVALID_REQUEST, rejection.status().value(), rejection.reason());
-			return answer(exchange.getResponse(), rejection.status(), rejection.reason());
+			return refuse(handshake, HandshakeOutcome.INVALID_REQUEST, rejection.status(), rejection.reason());
 		}
 		for (HandshakePolicy policy : this.policies) {
 			HandshakePolicy.Refusal refusal = policy.check(exchange, route);
 			if (refusal != null) {
-				logger.info("Refused WebSocket handshake from " + request.getRemoteAddress() + " on route "
-						+ handshake.routeId + ": " + refusal.reason());
 				exchange.getAttributes().put(ExchangeAttributes.REFUSED_BY, refusal.policy());
-				handshake.record(HandshakeOutcome.REFUSED_BY_POLICY, refusal.status().value(), refusal.reason());
-				return answer(exchange.getResponse(), refusal.status(), refusal.reason());
+				return refuse(handshake, HandshakeOutcome.REFUSED_BY_POLICY, refusal.status(), refusal.reason());
 			}
 		}
 		HttpHeaders filtered = filter(request.getHeaders(), exchange, HttpHeadersFilter.Type.REQUEST);
@@ -288,6 +282,17 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 	private Mono<Void> backendFailed(Handshake handshake, HandshakeOutcome outcome, HttpStatus status, String reason) {
 		logger
 			.warn("WebSocket handshake on route " + handshake.routeId + " answered " + status.value() + ": " + reason);
+		handshake.record(outcome, status.value(), reason);
+		return answer(handshake.exchange.getResponse(), status, reason);
+	}
+
+	/**
+	 * Answers a handshake refused at the edge, with one log line; it never reaches a
+	 * backend.
+	 */
+	private static Mono<Void> refuse(Handshake handshake, HandshakeOutcome outcome, HttpStatus status, String reason) {
+		logger.info("Refused WebSocket handshake from " + handshake.exchange.getRequest().getRemoteAddress()
+				+ " on route " + handshake.routeId + ": " + reason);
 		handshake.record(outcome, status.value(), reason);
 		return answer(handshake.exchange.getResponse(), status, reason);
 	}

@@ -367,9 +367,16 @@ class TunnelPolicyTest {
 	// Frame timeout
 
 	static TunnelPolicy frames(Duration frameTimeout) {
+		return timeouts(frameTimeout, Duration.ZERO);
+	}
+
+	/**
+	 * Heartbeats and idle timeout as usual, with these frame and slow-consumer timeouts.
+	 */
+	static TunnelPolicy timeouts(Duration frameTimeout, Duration slowConsumerTimeout) {
 		return new TunnelPolicy(new TunnelSettings(DataSize.ofMegabytes(16), Duration.ofSeconds(5), INTERVAL, TIMEOUT,
-				IDLE, Duration.ZERO, false, frameTimeout, Duration.ZERO, TunnelSettings.OnRemoval.KEEP, Duration.ZERO),
-				T0);
+				IDLE, Duration.ZERO, false, frameTimeout, slowConsumerTimeout, TunnelSettings.OnRemoval.KEEP,
+				Duration.ZERO), T0);
 	}
 
 	@Test
@@ -410,9 +417,7 @@ class TunnelPolicyTest {
 	// Slow consumers
 
 	static TunnelPolicy stalls(Duration slowConsumerTimeout) {
-		return new TunnelPolicy(new TunnelSettings(DataSize.ofMegabytes(16), Duration.ofSeconds(5), INTERVAL, TIMEOUT,
-				IDLE, Duration.ZERO, false, Duration.ZERO, slowConsumerTimeout, TunnelSettings.OnRemoval.KEEP,
-				Duration.ZERO), T0);
+		return timeouts(Duration.ZERO, slowConsumerTimeout);
 	}
 
 	@Test
