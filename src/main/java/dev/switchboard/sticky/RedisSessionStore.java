@@ -149,9 +149,9 @@ class RedisSessionStore implements SessionStore, DisposableBean {
 	}
 
 	private Mono<Void> probe() {
-		// Lettuce times the PING out first; a Reactor timeout at the same value would
-		// race
-		// it, and Lettuce's late error would be dropped and logged at ERROR.
+		// Lettuce times the PING out first; a Reactor timeout at the same value
+		// would race it, and Lettuce's late error would be dropped and logged at
+		// ERROR.
 		return Mono.fromCompletionStage(this.commands::ping).timeout(this.timeout.multipliedBy(2)).doOnNext((pong) -> {
 			this.degraded = false;
 			logger.warn("Redis answers again; sticky routing uses it from now on");

@@ -111,8 +111,7 @@ final class SessionCookies {
 		if (!ENCODER.encodeToString(bytes).equals(value)) {
 			// The decoder ignores the unused low bits of the last character: a value that
 			// differs only there decodes to the same bytes. Only the one encoding the
-			// gateway
-			// writes is accepted, so that any altered character is refused.
+			// gateway writes is accepted, so that any altered character is refused.
 			return null;
 		}
 		if (bytes.length < 1 + NONCE_BYTES + ID_BYTES + TAG_BITS / 8 || bytes[0] != VERSION) {

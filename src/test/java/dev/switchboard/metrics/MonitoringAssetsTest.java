@@ -63,8 +63,7 @@ class MonitoringAssetsTest extends GatewayTest {
 			client.awaitClose();
 		}
 		// The tunnel is counted when its connections are gone, a moment after the
-		// client's
-		// close frame.
+		// client's close frame.
 		await().atMost(Duration.ofSeconds(10))
 			.until(() -> PrometheusScrape.of(this.managementPort)
 				.names()

@@ -146,9 +146,8 @@ class SoakTest {
 			plan.step("SIGKILL Redis", base.plus(share(round, 0.22)), margin, () -> {
 				redisWindow.set(plan.open("Redis SIGKILL", "", Set.of()));
 				cluster.killRedis();
-				// Sessions coming back while Redis is down: the cookie alone keeps them
-				// on
-				// their instance.
+				// Sessions coming back while Redis is down: the cookie alone keeps
+				// them on their instance.
 				plan.event(clients.reload(0.1) + " clients reload (close 1000, reconnect) while Redis is down");
 			});
 			plan.step("restart Redis (empty)", base.plus(share(round, 0.22)).plus(settings.redisDown()), Duration.ZERO,
