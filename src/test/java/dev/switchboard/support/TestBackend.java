@@ -49,13 +49,19 @@ import reactor.netty.http.websocket.WebsocketOutbound;
  * {@code /ws}.</li>
  * </ul>
  * Every request's headers are queued in {@link #requests}, every close status a client
- * sent in {@link #closes}.
+ * sent in {@link #closes} ({@link #floodCloses} for {@code /ws/flood}).
  */
 public final class TestBackend implements AutoCloseable {
 
 	public final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
 
 	public final BlockingQueue<WebSocketCloseStatus> closes = new LinkedBlockingQueue<>();
+
+	/**
+	 * Close statuses received on {@code /ws/flood}, apart from {@link #closes}: a flood's
+	 * close arrives late and would stand in the queue of the next test.
+	 */
+	public final BlockingQueue<WebSocketCloseStatus> floodCloses = new LinkedBlockingQueue<>();
 
 	private final DisposableServer server;
 
@@ -134,7 +140,7 @@ public final class TestBackend implements AutoCloseable {
 					record(req);
 					long total = Long.parseLong(req.uri().replaceAll(".*bytes=(\\d+).*", "$1"));
 					return res.sendWebsocket((in, out) -> {
-						in.receiveCloseStatus().subscribe(this.closes::add);
+						in.receiveCloseStatus().subscribe(this.floodCloses::add);
 						return flood(out, total);
 					}, spec(null, false));
 				})

@@ -208,7 +208,7 @@ class TunnelRelayTest extends GatewayTest {
 
 	@Test
 	void aClientThatTakesNothingForTheSlowConsumerTimeoutIsCutAndTheBackendTold() throws Exception {
-		backend.closes.clear();
+		backend.floodCloses.clear();
 		PrometheusScrape before = PrometheusScrape.of(this.managementPort);
 		try (RawHttp raw = new RawHttp(this.port); WsClient neighbour = WsClient.connect(ws("/ws?neighbour"))) {
 			raw.socket().setReceiveBufferSize(64 * 1024);
@@ -216,10 +216,15 @@ class TunnelRelayTest extends GatewayTest {
 					"Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"));
 			assertThat(raw.readHead()).startsWith("HTTP/1.1 101 ");
 			// The client reads nothing from here on.
-			WebSocketCloseStatus atBackend = backend.closes.poll(15, TimeUnit.SECONDS);
+			// (An earlier flood's close may still arrive: skip those.)
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+			WebSocketCloseStatus atBackend;
+			do {
+				atBackend = backend.floodCloses.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+			}
+			while (atBackend != null && !"client slow consumer".equals(atBackend.reasonText()));
 			assertThat(atBackend).as("the backend is told").isNotNull();
 			assertThat(atBackend.code()).isEqualTo(1001);
-			assertThat(atBackend.reasonText()).isEqualTo("client slow consumer");
 			neighbour.sendText("unharmed");
 			assertThat(neighbour.nextText()).isEqualTo("unharmed");
 			assertThat(raw.awaitClosedByPeer()).as("the client's connection is closed").isTrue();
