@@ -13,10 +13,29 @@ public final class ExchangeAttributes {
 	public static final String TUNNEL_HANDLED = "switchboard.tunnel.handled";
 
 	/**
-	 * {@code String}: the handshake policy that refused this handshake ({@code origin}),
-	 * for the metrics' {@code reason} tag and the access log.
+	 * {@code String}: the handshake policy that refused this handshake ({@code origin},
+	 * {@code auth}, {@code concurrency}, {@code rate}), for the metrics' {@code reason}
+	 * tag and the access log.
 	 */
 	public static final String REFUSED_BY = "switchboard.refused.by";
+
+	/**
+	 * {@code HttpHeaders}: what authentication tells the backend about the client (its
+	 * subject and chosen claims); they replace any client-supplied copies.
+	 */
+	public static final String IDENTITY_HEADERS = "switchboard.identity.headers";
+
+	/**
+	 * {@code String}: the authenticated subject of this request, for per-subject limits
+	 * and the access log.
+	 */
+	public static final String SUBJECT = "switchboard.subject";
+
+	/**
+	 * {@code Instant}: when the credentials this handshake was accepted with expire
+	 * (grace included); its tunnel is closed then.
+	 */
+	public static final String CREDENTIALS_EXPIRE_AT = "switchboard.credentials.expire.at";
 
 	/**
 	 * {@code String}: the sticky-routing decision for this request, for the access log

@@ -80,6 +80,12 @@ public final class SwitchboardMeters {
 	/** Time gauge: when a new configuration was last applied (0: none since start). */
 	public static final String CONFIG_LAST_RELOAD = "switchboard.config.last.reload";
 
+	/**
+	 * Gauge: 1 while tunnel limits are counted over every replica through Redis, 0 while
+	 * each replica counts alone.
+	 */
+	public static final String LIMITS_SHARED = "switchboard.limits.shared";
+
 	public static final String ROUTE = "route";
 
 	public static final String OUTCOME = "outcome";

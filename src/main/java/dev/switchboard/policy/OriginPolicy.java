@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import reactor.core.publisher.Mono;
+
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.server.ServerWebExchange;
@@ -32,7 +34,17 @@ public class OriginPolicy implements HandshakePolicy {
 	}
 
 	@Override
-	public Refusal check(ServerWebExchange exchange, Route route) {
+	public int getOrder() {
+		return ORIGIN;
+	}
+
+	@Override
+	public Mono<Refusal> check(ServerWebExchange exchange, Route route) {
+		Refusal refusal = judge(exchange, route);
+		return (refusal != null) ? Mono.just(refusal) : Mono.empty();
+	}
+
+	private Refusal judge(ServerWebExchange exchange, Route route) {
 		OriginSettings origins = this.settings.forRoute(route);
 		if (origins.allowedOrigins().isEmpty()) {
 			return null;

@@ -6,6 +6,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.ConfigurableEnvironment;
 
+import dev.switchboard.auth.AuthSettings;
 import dev.switchboard.config.RouteSettings;
 import dev.switchboard.config.RoutesCheck;
 import dev.switchboard.sticky.StickySettings;
@@ -27,13 +28,11 @@ class PolicyConfiguration {
 		return new OriginPolicy(settings);
 	}
 
-	/** Warns about sticky routes without an allow-list (when sticky routing is there). */
+	/** Warns about routes that trust a cookie and have no allow-list. */
 	@Bean
-	RoutesCheck switchboardUnprotectedStickyRoutes(RouteSettings<OriginSettings> origins,
-			ObjectProvider<RouteSettings<StickySettings>> sticky) {
-		RouteSettings<StickySettings> feature = sticky.getIfAvailable();
-		return (feature != null) ? new UnprotectedStickyRoutes(origins, feature) : (routes, lookup) -> {
-		};
+	RoutesCheck switchboardUnprotectedCookieRoutes(RouteSettings<OriginSettings> origins,
+			ObjectProvider<RouteSettings<StickySettings>> sticky, RouteSettings<AuthSettings> auth) {
+		return new UnprotectedCookieRoutes(origins, sticky.getIfAvailable(), auth);
 	}
 
 }

@@ -11,6 +11,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.GetExArgs;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -65,6 +67,24 @@ public final class RedisCommands implements SmartLifecycle {
 	public CompletionStage<String> set(String key, String value, Duration ttl) {
 		RedisClusterAsyncCommands<String, String> redis = commands();
 		return (redis != null) ? redis.set(key, value, SetArgs.Builder.ex(ttl)) : notOpen();
+	}
+
+	/**
+	 * Runs a Lua script on one key by its digest, sending its text once when Redis does
+	 * not know it yet (after a restart or failover).
+	 * @return the script's integer answer
+	 */
+	public CompletionStage<Long> script(LuaScript script, String key, String... args) {
+		RedisClusterAsyncCommands<String, String> redis = commands();
+		if (redis == null) {
+			return notOpen();
+		}
+		String[] keys = { key };
+		return redis.<Long>evalsha(script.sha1(), ScriptOutputType.INTEGER, keys, args)
+			.exceptionallyCompose(
+					(ex) -> (ex instanceof RedisNoScriptException || ex.getCause() instanceof RedisNoScriptException)
+							? redis.<Long>eval(script.text(), ScriptOutputType.INTEGER, keys, args)
+							: CompletableFuture.failedFuture(ex));
 	}
 
 	public CompletionStage<String> ping() {
@@ -187,7 +207,7 @@ public final class RedisCommands implements SmartLifecycle {
 		}
 	}
 
-	private static CompletionStage<String> notOpen() {
+	private static <T> CompletionStage<T> notOpen() {
 		return CompletableFuture.failedFuture(new IllegalStateException("no connection to Redis yet"));
 	}
 

@@ -33,6 +33,11 @@ public enum GatewayCloseReason {
 	SLOW_CONSUMER(1008, "slow consumer"),
 
 	/**
+	 * The token the tunnel was opened with expired (grace included): both sides get 1008.
+	 */
+	TOKEN_EXPIRED(1008, "token expired"),
+
+	/**
 	 * Its route was removed by a new configuration whose on-removal policy is drain or
 	 * close.
 	 */

@@ -3,10 +3,14 @@ package dev.switchboard.upgrade;
 import java.util.Base64;
 import java.util.List;
 
+import io.netty.channel.Channel;
+import reactor.netty.Connection;
+
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 
 /**
  * Recognises WebSocket upgrade requests and checks them the way RFC 6455 section 4.2.1
@@ -75,6 +79,16 @@ public final class UpgradeRequests {
 		catch (IllegalArgumentException ex) {
 			return false;
 		}
+	}
+
+	/** The client's connection under a request. */
+	public static Channel clientChannel(ServerHttpRequest request) {
+		Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
+		if (nativeRequest instanceof Connection connection) {
+			return connection.channel();
+		}
+		throw new IllegalStateException(
+				"Switchboard's tunnel needs the Reactor Netty server, not " + nativeRequest.getClass().getName());
 	}
 
 	/** A handshake the gateway answers itself. */

@@ -2,18 +2,20 @@ package dev.switchboard.upgrade;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.concurrent.ScheduledFuture;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
-import reactor.netty.Connection;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
@@ -29,7 +31,6 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
-import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.support.Netty4HeadersAdapter;
 import org.springframework.web.server.ServerWebExchange;
@@ -40,6 +41,7 @@ import dev.switchboard.FilterOrder;
 import dev.switchboard.InstanceKey;
 import dev.switchboard.config.RouteSettings;
 import dev.switchboard.tunnel.Frames;
+import dev.switchboard.tunnel.GatewayCloseReason;
 import dev.switchboard.tunnel.TrafficRecorder;
 import dev.switchboard.tunnel.Tunnel;
 import dev.switchboard.tunnel.TunnelOrigin;
@@ -62,6 +64,9 @@ import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.s
 public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 
 	private static final Log logger = LogFactory.getLog(WebSocketTunnelFilter.class);
+
+	/** "No policy refused": a marker, never sent. */
+	private static final HandshakePolicy.Refusal PASS = new HandshakePolicy.Refusal(HttpStatus.OK, "", "");
 
 	private final BackendConnector connector;
 
@@ -122,9 +127,9 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 		setAlreadyRouted(exchange);
 		exchange.getAttributes().put(ExchangeAttributes.TUNNEL_HANDLED, Boolean.TRUE);
 		Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
-		Handshake handshake = new Handshake(exchange, clientChannel(request), (route != null) ? route.getId() : "?",
-				backend, this.handshakeSettings.forRoute(route), this.tunnelSettings.forRoute(route), this.recorders,
-				this.tracer);
+		Handshake handshake = new Handshake(exchange, UpgradeRequests.clientChannel(request),
+				(route != null) ? route.getId() : "?", backend, this.handshakeSettings.forRoute(route),
+				this.tunnelSettings.forRoute(route), this.recorders, this.tracer);
 		UpgradeRequests.Rejection rejection = UpgradeRequests.validate(request);
 		if (rejection != null) {
 			if (rejection.status() == HttpStatus.UPGRADE_REQUIRED) {
@@ -132,14 +137,51 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 			}
 			return refuse(handshake, HandshakeOutcome.INVALID_REQUEST, rejection.status(), rejection.reason());
 		}
-		for (HandshakePolicy policy : this.policies) {
-			HandshakePolicy.Refusal refusal = policy.check(exchange, route);
-			if (refusal != null) {
-				exchange.getAttributes().put(ExchangeAttributes.REFUSED_BY, refusal.policy());
-				return refuse(handshake, HandshakeOutcome.REFUSED_BY_POLICY, refusal.status(), refusal.reason());
+		Mono<HandshakePolicy.Refusal> verdict = judge(exchange, route, 0);
+		if (verdict == Mono.<HandshakePolicy.Refusal>empty()) {
+			return forward(handshake);
+		}
+		return verdict.defaultIfEmpty(PASS)
+			.flatMap((refusal) -> (refusal != PASS) ? refuse(handshake, refusal) : forward(handshake));
+	}
+
+	/**
+	 * Asks the policies from {@code from} on, stopping at the first refusal. A policy
+	 * with nothing to check on the route answers {@code Mono.empty()} itself, so a
+	 * gateway without policies builds no publisher per handshake.
+	 */
+	private Mono<HandshakePolicy.Refusal> judge(ServerWebExchange exchange, Route route, int from) {
+		for (int i = from; i < this.policies.size(); i++) {
+			Mono<HandshakePolicy.Refusal> verdict = this.policies.get(i).check(exchange, route);
+			if (verdict != Mono.<HandshakePolicy.Refusal>empty()) {
+				int next = i + 1;
+				return verdict.switchIfEmpty(Mono.defer(() -> judge(exchange, route, next)));
 			}
 		}
+		return Mono.empty();
+	}
+
+	private Mono<Void> forward(Handshake handshake) {
+		ServerWebExchange exchange = handshake.exchange;
+		ServerHttpRequest request = exchange.getRequest();
+		// A policy may have taken a credential out of the query.
+		handshake.backend = exchange.getRequiredAttribute(GATEWAY_REQUEST_URL_ATTR);
 		HttpHeaders filtered = filter(request.getHeaders(), exchange, HttpHeadersFilter.Type.REQUEST);
+		HttpHeaders identity = exchange.getAttribute(ExchangeAttributes.IDENTITY_HEADERS);
+		if (identity != null) {
+			if (filtered == request.getHeaders()) {
+				filtered = HttpHeaders.copyOf(filtered);
+			}
+			// Every configured name is there: an empty one removes the client's copy.
+			for (var header : identity.headerSet()) {
+				if (header.getValue().isEmpty()) {
+					filtered.remove(header.getKey());
+				}
+				else {
+					filtered.put(header.getKey(), header.getValue());
+				}
+			}
+		}
 		if (handshake.span != null) {
 			// The header filters return a copy unless none changed anything: then they
 			// hand back the request's read-only headers.
@@ -154,6 +196,12 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 							ex.getMessage()))
 			.onErrorResume(BackendTimeoutException.class, (ex) -> backendFailed(handshake,
 					HandshakeOutcome.BACKEND_TIMEOUT, HttpStatus.GATEWAY_TIMEOUT, ex.getMessage()));
+	}
+
+	private static Mono<Void> refuse(Handshake handshake, HandshakePolicy.Refusal refusal) {
+		handshake.exchange.getAttributes().put(ExchangeAttributes.REFUSED_BY, refusal.policy());
+		refusal.headers().forEach(handshake.exchange.getResponse().getHeaders()::set);
+		return refuse(handshake, HandshakeOutcome.REFUSED_BY_POLICY, refusal.status(), refusal.reason());
 	}
 
 	/**
@@ -262,6 +310,20 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 		tunnel.writeToClient(SwitchingProtocolsResponse.encode(response.getHeaders(), handshake.client.alloc()));
 		BackendConnector.handOver(backendChannel, tunnel.backendHandler(), ClientTakeover.TUNNEL_HANDLER);
 		tunnel.start();
+		closeWhenCredentialsExpire(handshake, tunnel);
+	}
+
+	/** A tunnel opened with a token lives no longer than the token (and its grace). */
+	private static void closeWhenCredentialsExpire(Handshake handshake, Tunnel tunnel) {
+		Instant expiry = handshake.exchange.getAttribute(ExchangeAttributes.CREDENTIALS_EXPIRE_AT);
+		if (expiry == null) {
+			return;
+		}
+		long delayMillis = Math.max(0, expiry.toEpochMilli() - System.currentTimeMillis());
+		ScheduledFuture<?> expire = handshake.client.eventLoop()
+			.schedule(() -> tunnel.close(GatewayCloseReason.TOKEN_EXPIRED), delayMillis, TimeUnit.MILLISECONDS);
+		// Not kept past the tunnel: it would hold the tunnel's memory until the expiry.
+		handshake.client.closeFuture().addListener((closed) -> expire.cancel(false));
 	}
 
 	/** The backend said no: the client gets the same status, headers and body. */
@@ -302,15 +364,6 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 		response.getHeaders().setContentType(MediaType.TEXT_PLAIN);
 		byte[] body = (reason + "\n").getBytes(StandardCharsets.UTF_8);
 		return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
-	}
-
-	private static Channel clientChannel(ServerHttpRequest request) {
-		Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
-		if (nativeRequest instanceof Connection connection) {
-			return connection.channel();
-		}
-		throw new IllegalStateException(
-				"Switchboard's tunnel needs the Reactor Netty server, not " + nativeRequest.getClass().getName());
 	}
 
 	private HttpHeaders filter(HttpHeaders headers, ServerWebExchange exchange, HttpHeadersFilter.Type type) {

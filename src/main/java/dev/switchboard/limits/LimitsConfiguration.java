@@ -1,0 +1,45 @@
+package dev.switchboard.limits;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.ConfigurableEnvironment;
+
+import dev.switchboard.config.RouteSettings;
+import dev.switchboard.forwarded.ClientOrigin;
+import dev.switchboard.metrics.SwitchboardMeters;
+import dev.switchboard.redis.RedisCommands;
+import dev.switchboard.redis.SwitchboardRedisProperties;
+
+/** Tunnel limits per route, client address and subject, shared through Redis. */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties({ LimitSettings.class, LimitsProperties.class })
+class LimitsConfiguration {
+
+	@Bean
+	RouteSettings<LimitSettings> switchboardLimitSettings(LimitSettings defaults, ConfigurableEnvironment environment) {
+		return new RouteSettings<>("switchboard", LimitSettings.class, defaults, environment,
+				(settings, prefix) -> settings.check(prefix));
+	}
+
+	@Bean(destroyMethod = "dispose")
+	SharedTunnelCounts switchboardSharedTunnelCounts(RedisCommands redis, LimitsProperties properties,
+			MeterRegistry registry) {
+		properties.check();
+		SharedTunnelCounts counts = new SharedTunnelCounts(redis, properties, registry);
+		Gauge.builder(SwitchboardMeters.LIMITS_SHARED, counts, (c) -> c.shared() ? 1 : 0)
+			.description("1 while tunnel limits are counted over every replica through Redis, 0 while per replica")
+			.register(registry);
+		return counts;
+	}
+
+	@Bean
+	TunnelLimitPolicy switchboardTunnelLimitPolicy(RouteSettings<LimitSettings> settings, SharedTunnelCounts counts,
+			ClientOrigin clientOrigin, SwitchboardRedisProperties keys) {
+		return new TunnelLimitPolicy(settings, counts, clientOrigin, keys);
+	}
+
+}
