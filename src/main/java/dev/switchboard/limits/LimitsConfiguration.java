@@ -3,7 +3,9 @@ package dev.switchboard.limits;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.cloud.gateway.config.GatewayProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.ConfigurableEnvironment;
@@ -34,6 +36,23 @@ class LimitsConfiguration {
 			.description("1 while tunnel limits are counted over every replica through Redis, 0 while per replica")
 			.register(registry);
 		return counts;
+	}
+
+	/**
+	 * With a limited route, the Redis connection is open and warm before the gateway
+	 * reports ready (else the first handshakes would find it closed and count alone).
+	 */
+	@Bean
+	SmartInitializingSingleton switchboardLimitsRedisWarmUp(RouteSettings<LimitSettings> settings,
+			GatewayProperties gateway, RedisCommands redis, SwitchboardRedisProperties redisProperties) {
+		return () -> {
+			boolean limited = settings.defaults().any() || gateway.getRoutes()
+				.stream()
+				.anyMatch((route) -> settings.resolve(route.getId(), route.getMetadata()).any());
+			if (limited) {
+				redis.openAndWarm(redisProperties.getTimeout().multipliedBy(4));
+			}
+		};
 	}
 
 	@Bean

@@ -1,0 +1,243 @@
+package dev.switchboard.limits;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import redis.embedded.RedisServer;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import dev.switchboard.SwitchboardApplication;
+import dev.switchboard.support.ChildJvm;
+import dev.switchboard.support.EmbeddedRedis;
+import dev.switchboard.support.Ports;
+import dev.switchboard.support.PrivateLoops;
+import dev.switchboard.support.PrometheusScrape;
+import dev.switchboard.support.RawHttp;
+import dev.switchboard.support.TestBackend;
+import dev.switchboard.support.WsClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tunnel limits counted over two gateway replicas, one in this JVM and one a process of
+ * its own, on one real Redis: a client over its limit gets 503 with Retry-After whichever
+ * replica it reaches, a slot comes back however its tunnel ends (closed, refused by the
+ * backend, its replica killed with SIGKILL), and without Redis each replica limits on its
+ * own. Clients are told apart by X-Forwarded-For from a trusted proxy (loopback).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TunnelLimitsTest {
+
+	private static final Duration BOUND = Duration.ofSeconds(20);
+
+	static final TestBackend backend = new TestBackend();
+
+	static int redisPort;
+
+	static RedisServer redis;
+
+	static ConfigurableApplicationContext local;
+
+	static int localPort;
+
+	static int localManagementPort;
+
+	static ChildJvm child;
+
+	static int childPort;
+
+	@BeforeAll
+	static void start() throws Exception {
+		redisPort = Ports.free();
+		redis = EmbeddedRedis.start(redisPort);
+		childPort = Ports.free();
+		child = ChildJvm.start("limits-gateway", SwitchboardApplication.class, List.of(), args(childPort));
+		local = new SpringApplicationBuilder(SwitchboardApplication.class, PrivateLoops.class)
+			.run(args(0).toArray(String[]::new));
+		localPort = ((WebServerApplicationContext) local).getWebServer().getPort();
+		localManagementPort = Integer.parseInt(local.getEnvironment().getProperty("local.management.port"));
+		child.awaitLine("Started SwitchboardApplication", Duration.ofSeconds(60));
+	}
+
+	@AfterAll
+	static void stop() throws Exception {
+		if (local != null) {
+			local.close();
+		}
+		if (child != null) {
+			child.close();
+		}
+		backend.close();
+		if (redis != null) {
+			redis.stop();
+		}
+	}
+
+	static List<String> args(int port) {
+		List<String> args = new ArrayList<>(List.of("--server.port=" + port, "--management.server.port=0",
+				"--spring.data.redis.host=127.0.0.1", "--spring.data.redis.port=" + redisPort,
+				"--switchboard.forwarded.trusted-proxies=127.0.0.1", "--switchboard.limits.heartbeat-interval=500ms",
+				"--switchboard.limits.replica-timeout=2s", "--spring.lifecycle.timeout-per-shutdown-phase=5s"));
+		String uri = "ws://127.0.0.1:" + backend.port();
+		route(args, 0, "limited", uri, "Path=/limited/**", "max-tunnels-per-client=2");
+		route(args, 1, "capped", uri, "Path=/capped/**", "max-tunnels-per-route=1");
+		route(args, 2, "open", uri, "Path=/open/**", "idle-timeout=1h");
+		return args;
+	}
+
+	private static void route(List<String> args, int index, String id, String uri, String predicate, String setting) {
+		String route = "--spring.cloud.gateway.server.webflux.routes[" + index + "]";
+		args.addAll(List.of(route + ".id=" + id, route + ".uri=" + uri, route + ".predicates[0]=" + predicate,
+				route + ".filters[0]=StripPrefix=1", route + ".metadata.switchboard." + setting));
+	}
+
+	@Test
+	@Order(1)
+	void aClientOverItsLimitGets503WithRetryAfterWhileOthersCarryOn() throws Exception {
+		PrometheusScrape before = PrometheusScrape.of(localManagementPort);
+		try (WsClient bystander = connect(localPort, "/open/ws", "198.51.100.9");
+				WsClient first = connect(localPort, "/limited/ws", "198.51.100.1");
+				WsClient second = connect(localPort, "/limited/ws", "198.51.100.1")) {
+			String head = handshake(localPort, "/limited/ws", "198.51.100.1");
+			assertThat(head).startsWith("HTTP/1.1 503").contains("Retry-After: 5");
+			assertThat(handshake(localPort, "/limited/ws", "198.51.100.2")).as("another client")
+				.startsWith("HTTP/1.1 101");
+			bystander.sendText("unharmed");
+			assertThat(bystander.nextText()).isEqualTo("unharmed");
+			first.sendText("still open");
+			assertThat(first.nextText()).isEqualTo("still open");
+		}
+		PrometheusScrape after = PrometheusScrape.of(localManagementPort);
+		String[] labels = { "route=limited", "outcome=refused_by_policy", "status=503", "reason=concurrency" };
+		assertThat(
+				after.value("switchboard_upgrades_total", labels) - before.value("switchboard_upgrades_total", labels))
+			.isEqualTo(1);
+		assertThat(after.value("switchboard_limits_shared")).isEqualTo(1);
+	}
+
+	@Test
+	@Order(2)
+	void aClosedTunnelGivesItsSlotBack() throws Exception {
+		try (WsClient first = connect(localPort, "/limited/ws", "198.51.100.3")) {
+			try (WsClient second = connect(localPort, "/limited/ws", "198.51.100.3")) {
+				assertThat(handshake(localPort, "/limited/ws", "198.51.100.3")).startsWith("HTTP/1.1 503");
+			}
+			assertThat(eventually101(localPort, "/limited/ws", "198.51.100.3")).isTrue();
+		}
+	}
+
+	@Test
+	@Order(3)
+	void aHandshakeTheBackendRefusesGivesItsSlotBack() throws Exception {
+		// The refused clients stay connected (keep-alive): only the handshake's outcome
+		// can give their slots back.
+		List<RawHttp> refused = new ArrayList<>();
+		try {
+			for (int i = 0; i < 4; i++) {
+				RawHttp raw = new RawHttp(localPort);
+				refused.add(raw);
+				raw.socket().setSoTimeout((int) BOUND.toMillis());
+				assertThat(raw.send(handshakeRequest("/limited/nowhere", "198.51.100.4")).readHead()).as("attempt " + i)
+					.startsWith("HTTP/1.1 404");
+			}
+			try (WsClient first = connect(localPort, "/limited/ws", "198.51.100.4");
+					WsClient second = connect(localPort, "/limited/ws", "198.51.100.4")) {
+				assertThat(handshake(localPort, "/limited/ws", "198.51.100.4")).startsWith("HTTP/1.1 503");
+			}
+		}
+		finally {
+			for (RawHttp raw : refused) {
+				raw.close();
+			}
+		}
+	}
+
+	@Test
+	@Order(4)
+	void aRouteLimitCountsEveryClient() throws Exception {
+		try (WsClient only = connect(localPort, "/capped/ws", "198.51.100.5")) {
+			assertThat(handshake(localPort, "/capped/ws", "198.51.100.6")).startsWith("HTTP/1.1 503");
+			assertThat(handshake(childPort, "/capped/ws", "198.51.100.7")).as("on the other replica")
+				.startsWith("HTTP/1.1 503");
+		}
+	}
+
+	@Test
+	@Order(5)
+	void theLimitIsSharedByTheReplicasAndAKilledReplicasSlotsComeBack() throws Exception {
+		// One tunnel on each replica: this replica's heartbeat keeps the count alive, so
+		// only dropping the dead replica's stale count frees its slot.
+		WsClient onChild = connect(childPort, "/limited/ws", "203.0.113.1");
+		try (WsClient onLocal = connect(localPort, "/limited/ws", "203.0.113.1")) {
+			assertThat(handshake(localPort, "/limited/ws", "203.0.113.1")).as("counted over both replicas")
+				.startsWith("HTTP/1.1 503");
+			child.kill();
+			onChild.abort();
+			long killed = System.nanoTime();
+			assertThat(eventually101(localPort, "/limited/ws", "203.0.113.1")).as("the dead replica's slot expires")
+				.isTrue();
+			assertThat(Duration.ofNanos(System.nanoTime() - killed)).isLessThan(Duration.ofSeconds(10));
+			onLocal.sendText("still open");
+			assertThat(onLocal.nextText()).isEqualTo("still open");
+		}
+	}
+
+	@Test
+	@Order(6)
+	void withoutRedisEachReplicaLimitsOnItsOwn() throws Exception {
+		EmbeddedRedis.kill(redisPort);
+		try (WsClient first = connect(localPort, "/limited/ws", "192.0.2.1");
+				WsClient second = connect(localPort, "/limited/ws", "192.0.2.1")) {
+			assertThat(handshake(localPort, "/limited/ws", "192.0.2.1")).startsWith("HTTP/1.1 503");
+			assertThat(PrometheusScrape.of(localManagementPort).value("switchboard_limits_shared")).isEqualTo(0);
+		}
+		assertThat(eventually101(localPort, "/limited/ws", "192.0.2.1")).isTrue();
+		redis = EmbeddedRedis.start(redisPort);
+		long deadline = System.nanoTime() + BOUND.toNanos();
+		while (PrometheusScrape.of(localManagementPort).value("switchboard_limits_shared") != 1) {
+			assertThat(System.nanoTime()).as("shared again once Redis answers").isLessThan(deadline);
+			Thread.onSpinWait();
+		}
+	}
+
+	/** Tries a handshake until one gets its 101 (a slot is given back asynchronously). */
+	private static boolean eventually101(int port, String path, String client) throws IOException {
+		long deadline = System.nanoTime() + BOUND.toNanos();
+		while (System.nanoTime() < deadline) {
+			if (handshake(port, path, client).startsWith("HTTP/1.1 101")) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static WsClient connect(int port, String path, String client) {
+		return WsClient.connect("ws://127.0.0.1:" + port + path, (headers) -> headers.set("X-Forwarded-For", client));
+	}
+
+	/** A handshake over a raw socket, closed right after the answer; returns its head. */
+	private static String handshake(int port, String path, String client) throws IOException {
+		try (RawHttp raw = new RawHttp(port)) {
+			raw.socket().setSoTimeout((int) BOUND.toMillis());
+			return raw.send(handshakeRequest(path, client)).readHead();
+		}
+	}
+
+	private static String handshakeRequest(String path, String client) {
+		return RawHttp.handshake(path, "Upgrade: websocket", "Connection: Upgrade",
+				"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13",
+				"X-Forwarded-For: " + client);
+	}
+
+}
