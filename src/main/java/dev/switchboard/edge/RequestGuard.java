@@ -100,7 +100,8 @@ public final class RequestGuard extends ChannelInboundHandlerAdapter {
 	/**
 	 * A host name, IPv4 or bracketed IPv6 address with an optional port (RFC 3986's
 	 * reg-name characters): no spaces, commas, slashes or user info. Empty is allowed
-	 * (RFC 9112, 3.2).
+	 * (RFC 9112, 3.2). A port is digits up to 65535: Spring's
+	 * {@code HttpHeaders.getHost()} throws on a larger or negative one.
 	 */
 	static boolean isHostAndPort(String value) {
 		for (int i = 0; i < value.length(); i++) {
@@ -111,7 +112,21 @@ public final class RequestGuard extends ChannelInboundHandlerAdapter {
 				return false;
 			}
 		}
-		return true;
+		// Where Spring's getHost() looks for the port.
+		int colon = value.startsWith("[") ? value.indexOf(':', value.indexOf(']')) : value.lastIndexOf(':');
+		return colon < 0 || isPort(value.substring(colon + 1));
+	}
+
+	private static boolean isPort(String port) {
+		if (port.length() > 5) {
+			return false;
+		}
+		for (int i = 0; i < port.length(); i++) {
+			if (port.charAt(i) < '0' || port.charAt(i) > '9') {
+				return false;
+			}
+		}
+		return port.isEmpty() || Integer.parseInt(port) <= 65535;
 	}
 
 	private void refuse(ChannelHandlerContext ctx, HttpRequest request, Refusal refusal) {

@@ -49,6 +49,9 @@ class RequestConformanceTest extends GatewayTest {
 			"plain GET with two Hosts    | GET /http/twohosts HTTP/1.1\\r\\nHost: a\\r\\nHost: b\\r\\n\\r\\n           | duplicate_host | /http/twohosts",
 			"upgrade with two Hosts      | GET /ws?twohosts HTTP/1.1\\r\\nHost: a\\r\\nHost: b\\r\\nUPGRADE\\r\\n    | duplicate_host | /ws?twohosts",
 			"a Host that is a list       | GET /http/hostlist HTTP/1.1\\r\\nHost: a, b\\r\\n\\r\\n                    | invalid_host   | /http/hostlist",
+			"a port out of range         | GET /http/bigport HTTP/1.1\\r\\nHost: a:99999\\r\\n\\r\\n                 | invalid_host   | /http/bigport",
+			"upgrade, port out of range  | GET /ws?bigport HTTP/1.1\\r\\nHost: a:99999\\r\\nUPGRADE\\r\\n          | invalid_host   | /ws?bigport",
+			"a negative port             | GET /http/negport HTTP/1.1\\r\\nHost: a:-1\\r\\n\\r\\n                    | invalid_host   | /http/negport",
 			"upgrade over HTTP/1.0       | GET /ws?http10 HTTP/1.0\\r\\nHost: a\\r\\nUPGRADE\\r\\n                 | http10_upgrade | /ws?http10" })
 	void isRefusedWith400AtTheEdgeAndCounted(String name, String request, String reason, String uri,
 			CapturedOutput output) throws Exception {

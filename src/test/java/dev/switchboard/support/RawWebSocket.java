@@ -38,6 +38,11 @@ public final class RawWebSocket implements AutoCloseable {
 		return new RawWebSocket(http);
 	}
 
+	/** The WebSocket on a connection whose handshake was answered with a 101. */
+	public static RawWebSocket over(RawHttp http) {
+		return new RawWebSocket(http);
+	}
+
 	public RawWebSocket send(byte[] bytes) throws IOException {
 		this.http.send(bytes);
 		return this;

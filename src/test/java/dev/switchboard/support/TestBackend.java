@@ -33,7 +33,8 @@ import reactor.netty.http.websocket.WebsocketOutbound;
  * A real WebSocket and HTTP backend on a random port, built on Reactor Netty. Paths:
  * <ul>
  * <li>{@code /ws}: echoes every frame; a text message {@code close:CODE:REASON} makes it
- * close with that code and reason; it records the close status the client sent.</li>
+ * close with that code and reason; it records the close status the client sent. A GET
+ * that is not a handshake gets 400.</li>
  * <li>{@code /ws/cookie}: like {@code /ws}, and sets a cookie on the 101.</li>
  * <li>{@code /ws/proto}: like {@code /ws}, choosing subprotocol {@code chat.v2} when
  * offered.</li>
@@ -111,7 +112,11 @@ public final class TestBackend implements AutoCloseable {
 			.host("127.0.0.1")
 			.port(port)
 			.route((routes) -> routes
-				.get("/ws", (req, res) -> record(req, res.sendWebsocket(this::echo, spec(null, false))))
+				// A GET that is not a handshake gets 400 (Reactor Netty would drop
+				// the connection and log at ERROR).
+				.get("/ws", (req, res) -> record(req, isHandshake(req)
+						? res.sendWebsocket(this::echo, spec(null, false))
+						: res.status(HttpResponseStatus.BAD_REQUEST).sendString(Mono.just("not a handshake")).then()))
 				.get("/ws/cookie",
 						(req, res) -> record(req,
 								res.header("Set-Cookie", "backend=b1; Path=/")
@@ -172,6 +177,10 @@ public final class TestBackend implements AutoCloseable {
 					return res.header("Content-Type", "text/plain").sendString(Mono.just(body.toString())).then();
 				}))
 			.bindNow(Duration.ofSeconds(10));
+	}
+
+	private static boolean isHandshake(HttpServerRequest request) {
+		return request.requestHeaders().containsValue("Upgrade", "websocket", true);
 	}
 
 	private static WebsocketServerSpec spec(String protocol, boolean compress) {
