@@ -1,5 +1,7 @@
 package dev.switchboard.edge;
 
+import java.time.Duration;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import reactor.netty.NettyPipeline;
 
@@ -47,6 +49,21 @@ class EdgeConfiguration {
 							new ClientHeaderTimeoutHandler(timeoutMillis));
 			}
 		});
+	}
+
+	/**
+	 * Reactor Netty's read timeout applies while a request's body is read, between two
+	 * reads, which is the body's slowloris bound.
+	 */
+	@Bean
+	NettyServerCustomizer switchboardClientBodyTimeout(EdgeProperties properties) {
+		Duration timeout = properties.getClientBodyTimeout();
+		return (server) -> (timeout.isZero() || timeout.isNegative()) ? server : server.readTimeout(timeout);
+	}
+
+	@Bean
+	BodyTimeoutHandler switchboardBodyTimeoutHandler(RefusedRequests refused, EdgeProperties properties) {
+		return new BodyTimeoutHandler(refused, properties.getClientBodyTimeout());
 	}
 
 }

@@ -19,6 +19,13 @@ public class EdgeProperties {
 	private Duration clientHeaderTimeout = Duration.ofSeconds(10);
 
 	/**
+	 * Longest silence between two reads of a request's body; a client that announces a
+	 * body and stops sending it is dropped (slowloris on the body). Tunnels are not
+	 * affected: a handshake has no body. 0 disables.
+	 */
+	private Duration clientBodyTimeout = Duration.ofSeconds(60);
+
+	/**
 	 * The idle timeout of whatever sits in front of the gateway (cloud load balancer,
 	 * ingress), if known; startup fails when a heartbeat interval is not comfortably
 	 * below it.
@@ -31,6 +38,14 @@ public class EdgeProperties {
 
 	public void setClientHeaderTimeout(Duration clientHeaderTimeout) {
 		this.clientHeaderTimeout = clientHeaderTimeout;
+	}
+
+	public Duration getClientBodyTimeout() {
+		return this.clientBodyTimeout;
+	}
+
+	public void setClientBodyTimeout(Duration clientBodyTimeout) {
+		this.clientBodyTimeout = clientBodyTimeout;
 	}
 
 	public Duration getEdgeIdleTimeout() {

@@ -103,7 +103,10 @@ public final class RefusedRequests {
 		INVALID_HOST,
 
 		/** A WebSocket handshake over HTTP/1.0 (RFC 6455 asks for HTTP/1.1 or later). */
-		HTTP10_UPGRADE;
+		HTTP10_UPGRADE,
+
+		/** A request body that stopped arriving for the body timeout (408). */
+		BODY_TIMEOUT;
 
 		String tag() {
 			return name().toLowerCase(Locale.ROOT);

@@ -85,4 +85,27 @@ class ClientHeaderTimeoutTest extends GatewayTest {
 		}
 	}
 
+	/**
+	 * A request that announces a body and never sends it is dropped at the body timeout
+	 * (1 s in these tests) instead of holding its connection, and the backend's, for
+	 * ever.
+	 */
+	@Test
+	void aBodyThatNeverArrivesIsDroppedAtTheBodyTimeout() throws Exception {
+		try (RawHttp stalled = new RawHttp(this.port)) {
+			stalled.socket().setSoTimeout(8000);
+			long start = System.nanoTime();
+			stalled.send("GET /http/stalled HTTP/1.1\r\nHost: gateway\r\nUpgrade: h2c\r\nContent-Length: 5\r\n\r\n");
+			try (WsClient other = WsClient.connect(ws("/ws"))) {
+				other.sendText("served");
+				assertThat(other.nextText()).isEqualTo("served");
+			}
+			String answer = new String(stalled.readUpTo(4096));
+			Duration waited = Duration.ofNanos(System.nanoTime() - start);
+			assertThat(answer).as("no answer or a 408")
+				.satisfiesAnyOf((a) -> assertThat(a).isEmpty(), (a) -> assertThat(a).startsWith("HTTP/1.1 408"));
+			assertThat(waited).isBetween(Duration.ofMillis(950), Duration.ofSeconds(5));
+		}
+	}
+
 }

@@ -52,7 +52,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * </table>
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = "switchboard.client-header-timeout=1s")
+		properties = { "switchboard.client-header-timeout=1s", "switchboard.client-body-timeout=1s" })
 public abstract class GatewayTest {
 
 	protected static final TestBackend backend = new TestBackend();
