@@ -3,6 +3,7 @@ package dev.switchboard.limits;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cloud.gateway.config.GatewayProperties;
@@ -15,8 +16,12 @@ import dev.switchboard.forwarded.ClientOrigin;
 import dev.switchboard.metrics.SwitchboardMeters;
 import dev.switchboard.redis.RedisCommands;
 import dev.switchboard.redis.SwitchboardRedisProperties;
+import dev.switchboard.upgrade.HandshakeRecorder;
 
-/** Tunnel limits per route, client address and subject, shared through Redis. */
+/**
+ * Tunnel limits per route, client address and subject, shared through Redis; and the
+ * answers of Spring Cloud Gateway's rate limiter, keyed by client address.
+ */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties({ LimitSettings.class, LimitsProperties.class })
 class LimitsConfiguration {
@@ -53,6 +58,20 @@ class LimitsConfiguration {
 				redis.openAndWarm(redisProperties.getTimeout().multipliedBy(4));
 			}
 		};
+	}
+
+	/**
+	 * The default key of {@code RequestRateLimiter}: the client's address (replaces the
+	 * gateway's principal-name default).
+	 */
+	@Bean
+	ClientAddressKeyResolver switchboardClientAddress(ClientOrigin clientOrigin) {
+		return new ClientAddressKeyResolver(clientOrigin);
+	}
+
+	@Bean
+	RateLimitAnswers switchboardRateLimitAnswers(ObjectProvider<HandshakeRecorder> recorders) {
+		return new RateLimitAnswers(recorders.orderedStream().toList());
 	}
 
 	@Bean

@@ -93,6 +93,10 @@ class TunnelLimitsTest {
 		route(args, 0, "limited", uri, "Path=/limited/**", "max-tunnels-per-client=2");
 		route(args, 1, "capped", uri, "Path=/capped/**", "max-tunnels-per-route=1");
 		route(args, 2, "open", uri, "Path=/open/**", "idle-timeout=1h");
+		route(args, 3, "rated", uri, "Path=/rated/**", "idle-timeout=1h");
+		String limiter = "--spring.cloud.gateway.server.webflux.routes[3].filters[1]";
+		args.addAll(List.of(limiter + ".name=RequestRateLimiter", limiter + ".args[redis-rate-limiter.replenishRate]=1",
+				limiter + ".args[redis-rate-limiter.burstCapacity]=2"));
 		return args;
 	}
 
@@ -124,6 +128,23 @@ class TunnelLimitsTest {
 				after.value("switchboard_upgrades_total", labels) - before.value("switchboard_upgrades_total", labels))
 			.isEqualTo(1);
 		assertThat(after.value("switchboard_limits_shared")).isEqualTo(1);
+	}
+
+	@Test
+	@Order(2)
+	void aClientOverItsHandshakeRateGets429WithRetryAfterWhileOthersCarryOn() throws Exception {
+		PrometheusScrape before = PrometheusScrape.of(localManagementPort);
+		// A burst of two, then one a second: the third at once is over the rate.
+		assertThat(handshake(localPort, "/rated/ws", "198.51.100.20")).startsWith("HTTP/1.1 101");
+		assertThat(handshake(localPort, "/rated/ws", "198.51.100.20")).startsWith("HTTP/1.1 101");
+		String head = handshake(localPort, "/rated/ws", "198.51.100.20");
+		assertThat(head).startsWith("HTTP/1.1 429").contains("Retry-After: 1");
+		assertThat(handshake(localPort, "/rated/ws", "198.51.100.21")).as("another client").startsWith("HTTP/1.1 101");
+		PrometheusScrape after = PrometheusScrape.of(localManagementPort);
+		String[] labels = { "route=rated", "outcome=refused_by_policy", "status=429", "reason=rate" };
+		assertThat(
+				after.value("switchboard_upgrades_total", labels) - before.value("switchboard_upgrades_total", labels))
+			.isEqualTo(1);
 	}
 
 	@Test
