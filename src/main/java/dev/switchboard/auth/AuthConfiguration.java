@@ -23,4 +23,9 @@ class AuthConfiguration {
 		return new JwtPolicy(settings);
 	}
 
+	@Bean
+	JwtHttpFilter switchboardJwtHttpFilter(JwtPolicy policy) {
+		return new JwtHttpFilter(policy);
+	}
+
 }

@@ -48,6 +48,11 @@ public class JwtPolicy implements HandshakePolicy {
 		return AUTHENTICATION;
 	}
 
+	/** Whether the route asks for a token at all. */
+	boolean appliesTo(Route route) {
+		return this.settings.forRoute(route).jwt();
+	}
+
 	@Override
 	public Mono<Refusal> check(ServerWebExchange exchange, Route route) {
 		AuthSettings auth = this.settings.forRoute(route);

@@ -194,6 +194,29 @@ class JwtHandshakeTest {
 	}
 
 	@Test
+	void plainHttpOnTheRouteNeedsTheSameToken() throws Exception {
+		try (RawHttp raw = new RawHttp(this.port)) {
+			raw.socket().setSoTimeout(10_000);
+			assertThat(raw.send("GET /secure/http/poll HTTP/1.1\r\nHost: gateway\r\n\r\n").readHead())
+				.startsWith("HTTP/1.1 401")
+				.contains("WWW-Authenticate: Bearer realm=\"secure\"");
+		}
+		String token = issuer.token("grace", Instant.now().plusSeconds(600), Map.of("email", "grace@example.com"));
+		try (RawHttp raw = new RawHttp(this.port)) {
+			raw.socket().setSoTimeout(10_000);
+			String answer = new String(raw
+				.send("GET /secure/http/poll?access_token=" + token + "&sid=1 HTTP/1.1\r\nHost: gateway\r\n"
+						+ "X-Auth-Subject: admin\r\nConnection: close\r\n\r\n")
+				.readUpTo(64 * 1024));
+			assertThat(answer).startsWith("HTTP/1.1 200")
+				.contains("X-Auth-Subject: grace")
+				.contains("X-Auth-Email: grace@example.com")
+				.doesNotContain("X-Auth-Subject: admin");
+		}
+		assertThat(backend.awaitRequest("/http/poll").uri()).isEqualTo("/http/poll?sid=1");
+	}
+
+	@Test
 	void anIdentityProviderThatCannotBeReachedGets503WithRetryAfter() throws Exception {
 		String token = issuer.token("alice", Instant.now().plusSeconds(600));
 		String head = bearerHandshake("/down/ws", token);
