@@ -34,6 +34,20 @@ public final class SettingChecks {
 		}
 	}
 
+	public static void notNegative(String property, long value) {
+		if (value < 0) {
+			throw new IllegalArgumentException(
+					property + " must not be negative (was " + value + "); use 0 to disable it");
+		}
+	}
+
+	public static void notNegative(String property, DataSize value) {
+		if (value == null || value.toBytes() < 0) {
+			throw new IllegalArgumentException(property + " must not be negative (was "
+					+ ((value != null) ? value.toBytes() : null) + "); use 0 to disable it");
+		}
+	}
+
 	public static void notBlank(String property, String value) {
 		if (value == null || value.isBlank()) {
 			throw new IllegalArgumentException(property + " must not be blank");

@@ -43,6 +43,9 @@ final class FrameScanner {
 
 	private final TrafficRecorder recorder;
 
+	/** What this side may send; null when unlimited. */
+	private final RateLimit rateLimit;
+
 	/** Payload bytes of the current data frame still to come. */
 	private long payloadRemaining;
 
@@ -84,7 +87,18 @@ final class FrameScanner {
 	 */
 	FrameScanner(long maxMessageSize, boolean expectMasked, int allowedRsv, Events events, Target target,
 			TrafficRecorder recorder) {
+		this(maxMessageSize, expectMasked, allowedRsv, events, target, recorder, null);
+	}
+
+	/**
+	 * A scanner that also holds the side to its rate limits.
+	 * @param rateLimit what the side may send (see {@link RateLimit}), or null for no
+	 * limit
+	 */
+	FrameScanner(long maxMessageSize, boolean expectMasked, int allowedRsv, Events events, Target target,
+			TrafficRecorder recorder, RateLimit rateLimit) {
 		this.maxMessageSize = maxMessageSize;
+		this.rateLimit = rateLimit;
 		this.expectMasked = expectMasked;
 		this.allowedRsv = allowedRsv;
 		this.recorder = recorder;
@@ -142,6 +156,9 @@ final class FrameScanner {
 		int from = pos; // [from, pos) is scanned and still to be forwarded
 		long messagesBefore = this.messages;
 		long bytesBefore = this.bytes;
+		// One clock read per read, none without limits: the frames of one read
+		// arrived together.
+		long now = (this.rateLimit != null) ? System.nanoTime() : 0;
 		try {
 			while (pos < end) {
 				if (this.payloadRemaining > 0) {
@@ -191,6 +208,12 @@ final class FrameScanner {
 						this.events.onProtocolError(badClose);
 						return;
 					}
+					String exceeded = (opcode != Frames.OP_CLOSE) ? exceededLimit(true, length, now) : null;
+					if (exceeded != null) {
+						stop(in, from, pos);
+						this.events.onRateLimited(exceeded);
+						return;
+					}
 					// What came before goes first: the tunnel may write frames of its own
 					// in reaction.
 					from = flush(in, from, pos);
@@ -218,8 +241,16 @@ final class FrameScanner {
 						this.dropFrame = true;
 						this.events.onMessageTooBig(this.messageSize);
 					}
-					else if (fin) {
-						this.messages++;
+					else {
+						String exceeded = exceededLimit(opcode != Frames.OP_CONTINUATION, length, now);
+						if (exceeded != null) {
+							stop(in, from, pos);
+							this.events.onRateLimited(exceeded);
+							return;
+						}
+						if (fin) {
+							this.messages++;
+						}
 					}
 				}
 				else {
@@ -242,6 +273,18 @@ final class FrameScanner {
 				this.recorder.record(this.messages - messagesBefore, this.bytes - bytesBefore);
 			}
 		}
+	}
+
+	/**
+	 * The rate limit the frame whose header was just read takes this side over, or null.
+	 * None while the gateway is closing: the side's data is dropped then anyway, and its
+	 * answer to the close must be seen.
+	 */
+	private String exceededLimit(boolean message, long payloadLength, long now) {
+		if (this.rateLimit == null || this.discardData) {
+			return null;
+		}
+		return this.rateLimit.exceeded(message, payloadLength, now);
 	}
 
 	/** What is wrong with a frame header, or null when nothing is. */
@@ -326,6 +369,14 @@ final class FrameScanner {
 		 * bit set).
 		 */
 		void onProtocolError(String problem);
+
+		/**
+		 * The side went over a rate limit; nothing of the offending frame was forwarded
+		 * and the scan stopped.
+		 * @param setting the limit it went over ({@code max-messages-per-second} or
+		 * {@code max-bytes-per-second})
+		 */
+		void onRateLimited(String setting);
 
 	}
 

@@ -38,6 +38,12 @@ public enum GatewayCloseReason {
 	TOKEN_EXPIRED(1008, "token expired"),
 
 	/**
+	 * A peer sent messages or bytes faster than the route's rate limits allow, beyond the
+	 * burst allowance (1008, its connection closed at once; the other side 1001).
+	 */
+	RATE_LIMIT(1008, "rate limit"),
+
+	/**
 	 * Its route was removed by a new configuration whose on-removal policy is drain or
 	 * close.
 	 */

@@ -87,11 +87,12 @@ public final class Tunnel {
 		this.client.peer = this.backend;
 		this.backend.peer = this.client;
 		long max = settings.maxMessageSize().toBytes();
-		this.client.scanner = new FrameScanner(max, true, allowedRsv, new SideEvents(this.client), this.backend,
-				origin.toBackend());
-		this.backend.scanner = new FrameScanner(max, false, allowedRsv, new SideEvents(this.backend), this.client,
-				origin.toClient());
 		this.openedAtNanos = System.nanoTime();
+		// Each direction has limits of its own.
+		this.client.scanner = new FrameScanner(max, true, allowedRsv, new SideEvents(this.client), this.backend,
+				origin.toBackend(), RateLimit.of(settings, this.openedAtNanos));
+		this.backend.scanner = new FrameScanner(max, false, allowedRsv, new SideEvents(this.backend), this.client,
+				origin.toClient(), RateLimit.of(settings, this.openedAtNanos));
 	}
 
 	/** The handler to put on the client's channel. */
@@ -528,6 +529,14 @@ public final class Tunnel {
 			logger.info(describe() + ": " + this.side.name() + " broke the WebSocket protocol (" + problem
 					+ "); closing with 1002");
 			fail(this.side, GatewayCloseReason.PROTOCOL_ERROR);
+		}
+
+		@Override
+		public void onRateLimited(String setting) {
+			logger.info(describe() + ": " + this.side.name() + " sent faster than switchboard." + setting
+					+ " allows, beyond its burst of " + Tunnel.this.settings.rateLimitBurst().toMillis()
+					+ "ms (switchboard.rate-limit-burst); closing with 1008");
+			fail(this.side, GatewayCloseReason.RATE_LIMIT);
 		}
 
 	}

@@ -40,6 +40,19 @@ import static dev.switchboard.config.SettingChecks.positive;
  * closed with 1008 "slow consumer" and the other side gets 1001. The gateway's memory is
  * bounded either way (it stops reading from the sender); this frees the tunnel and the
  * sender. 0 disables
+ * @param maxMessagesPerSecond Most messages one side of a tunnel may send per second,
+ * each direction counted on its own: a message counts once, at its first frame, and so
+ * does each ping or pong; close frames never count. A side over it (beyond the burst
+ * allowance) gets 1008 "rate limit" and its connection is closed; the other side gets
+ * 1001. 0 disables
+ * @param maxBytesPerSecond Most payload bytes (as max-message-size counts them) one side
+ * of a tunnel may send per second, each direction counted on its own, pings and pongs
+ * included, close frames not. A side over it (beyond the burst allowance) gets 1008 "rate
+ * limit" and its connection is closed; the other side gets 1001. 0 disables
+ * @param rateLimitBurst How far a side may run ahead of max-messages-per-second and
+ * max-bytes-per-second: it may send this long's worth of the rate at once, and has that
+ * allowance back after this long without sending; over any period T it sends at most rate
+ * times (T + burst)
  * @param onRemoval What happens to open tunnels of a route that a new configuration
  * removes: keep (they run on as they were), drain (closed with 1001 spread over
  * on-removal-window) or close (closed with 1001 at once)
@@ -50,8 +63,9 @@ public record TunnelSettings(@DefaultValue("16MB") DataSize maxMessageSize, @Def
 		@DefaultValue("30s") Duration heartbeatInterval, @DefaultValue("10s") Duration heartbeatTimeout,
 		@DefaultValue("1h") Duration idleTimeout, @DefaultValue("0") Duration maxLifetime,
 		@DefaultValue("false") boolean answerPings, @DefaultValue("30s") Duration frameTimeout,
-		@DefaultValue("60s") Duration slowConsumerTimeout, @DefaultValue("keep") OnRemoval onRemoval,
-		@DefaultValue("30s") Duration onRemovalWindow) {
+		@DefaultValue("60s") Duration slowConsumerTimeout, @DefaultValue("0") int maxMessagesPerSecond,
+		@DefaultValue("0") DataSize maxBytesPerSecond, @DefaultValue("1s") Duration rateLimitBurst,
+		@DefaultValue("keep") OnRemoval onRemoval, @DefaultValue("30s") Duration onRemovalWindow) {
 
 	/**
 	 * How far below the edge's idle timeout the heartbeat interval must stay: room for
@@ -79,6 +93,7 @@ public record TunnelSettings(@DefaultValue("16MB") DataSize maxMessageSize, @Def
 		notNegative(p + "frame-timeout", this.frameTimeout);
 		notNegative(p + "slow-consumer-timeout", this.slowConsumerTimeout);
 		notNegative(p + "on-removal-window", this.onRemovalWindow);
+		checkRateLimits(p);
 		if (!heartbeatsEnabled()) {
 			return;
 		}
@@ -94,6 +109,30 @@ public record TunnelSettings(@DefaultValue("16MB") DataSize maxMessageSize, @Def
 					+ ") must be shorter than " + p + "idle-timeout (" + this.idleTimeout
 					+ "), or heartbeats could never keep a quiet tunnel's peers checked before it is closed."
 					+ " Lower heartbeat-interval or raise idle-timeout");
+		}
+	}
+
+	/**
+	 * The burst allowance must hold one message, and one message of the largest size
+	 * allowed: a side could never send it otherwise.
+	 */
+	private void checkRateLimits(String p) {
+		notNegative(p + "max-messages-per-second", this.maxMessagesPerSecond);
+		notNegative(p + "max-bytes-per-second", this.maxBytesPerSecond);
+		positive(p + "rate-limit-burst", this.rateLimitBurst);
+		if (this.maxMessagesPerSecond > 0 && TokenBucket.capacity(this.maxMessagesPerSecond, this.rateLimitBurst) < 1) {
+			throw new IllegalArgumentException(
+					p + "max-messages-per-second (" + this.maxMessagesPerSecond + ") times " + p + "rate-limit-burst ("
+							+ this.rateLimitBurst + ") must allow at least one message, or no message could ever pass."
+							+ " Raise rate-limit-burst or max-messages-per-second");
+		}
+		long bytes = this.maxBytesPerSecond.toBytes();
+		if (bytes > 0 && TokenBucket.capacity(bytes, this.rateLimitBurst) < this.maxMessageSize.toBytes()) {
+			throw new IllegalArgumentException(p + "max-bytes-per-second (" + bytes + " bytes) times " + p
+					+ "rate-limit-burst (" + this.rateLimitBurst + ") must be at least " + p + "max-message-size ("
+					+ this.maxMessageSize.toBytes()
+					+ " bytes), or a message of the largest size allowed could never pass."
+					+ " Raise max-bytes-per-second or rate-limit-burst, or lower max-message-size");
 		}
 	}
 

@@ -85,6 +85,29 @@ class InvalidConfigurationTest {
 				.satisfies((ex) -> assertThat(messages(ex)).contains(message)));
 	}
 
+	@ParameterizedTest
+	@CsvSource(delimiter = '|', value = {
+			"switchboard.max-messages-per-second=-1|switchboard.max-messages-per-second must not be negative",
+			"switchboard.max-bytes-per-second=-1|switchboard.max-bytes-per-second must not be negative",
+			"switchboard.rate-limit-burst=0s|switchboard.rate-limit-burst must be greater than zero",
+			"switchboard.max-messages-per-second=5;switchboard.rate-limit-burst=100ms|switchboard.max-messages-per-second (5) times switchboard.rate-limit-burst (PT0.1S) must allow at least one message",
+			"switchboard.max-bytes-per-second=1MB|switchboard.max-bytes-per-second (1048576 bytes) times switchboard.rate-limit-burst (PT1S) must be at least switchboard.max-message-size (16777216 bytes)",
+			"spring.cloud.gateway.server.webflux.routes[0].metadata.switchboard.max-bytes-per-second=1MB|Route 'chat': metadata.switchboard.max-bytes-per-second (1048576 bytes)" })
+	void rateLimitsThatCannotWorkStopStartupNamingTheProperties(String properties, String message) {
+		this.runner.withPropertyValues(properties.split(";"))
+			.run((context) -> assertThat(context).getFailure()
+				.satisfies((ex) -> assertThat(messages(ex)).contains(message)));
+	}
+
+	@Test
+	void aRateLimitWhoseBurstHoldsTheLargestMessageStarts() {
+		this.runner
+			.withPropertyValues(ROUTE + "metadata.switchboard.max-bytes-per-second=1MB",
+					ROUTE + "metadata.switchboard.max-message-size=1MB",
+					ROUTE + "metadata.switchboard.max-messages-per-second=10")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
 	@Test
 	void aRouteOverrideOfTheIdlePolicyIsCheckedToo() {
 		this.runner.withPropertyValues(ROUTE + "metadata.switchboard.heartbeat-interval=2h")

@@ -45,6 +45,15 @@ import org.springframework.test.context.DynamicPropertySource;
  * <td>the backend, with a 1 s slow-consumer timeout</td>
  * </tr>
  * <tr>
+ * <td>/limited/**</td>
+ * <td>the backend, at most 10 messages per second each way (burst 1 s)</td>
+ * </tr>
+ * <tr>
+ * <td>/metered/**</td>
+ * <td>the backend, at most 4 KiB per second each way (burst 1 s), messages up to 1
+ * KiB</td>
+ * </tr>
+ * <tr>
  * <td>/portless-ws/**, /portless-https/**</td>
  * <td>{@code ws://127.0.0.1} and {@code https://127.0.0.1}: URIs without a port (80 and
  * 443, where nothing listens in tests)</td>
@@ -101,6 +110,13 @@ public abstract class GatewayTest {
 		routes.add("slow", "ws://127.0.0.1:" + backend.port(), "Path=/slow/**")
 			.filter("StripPrefix=1")
 			.metadata("switchboard.slow-consumer-timeout", "1s");
+		routes.add("limited", "ws://127.0.0.1:" + backend.port(), "Path=/limited/**")
+			.filter("StripPrefix=1")
+			.metadata("switchboard.max-messages-per-second", "10");
+		routes.add("metered", "ws://127.0.0.1:" + backend.port(), "Path=/metered/**")
+			.filter("StripPrefix=1")
+			.metadata("switchboard.max-message-size", "1KB")
+			.metadata("switchboard.max-bytes-per-second", "4KB");
 		routes.add("portless-ws", "ws://127.0.0.1", "Path=/portless-ws/**");
 		routes.add("portless-https", "https://127.0.0.1", "Path=/portless-https/**");
 	}

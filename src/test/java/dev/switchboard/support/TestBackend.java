@@ -33,7 +33,8 @@ import reactor.netty.http.websocket.WebsocketOutbound;
  * A real WebSocket and HTTP backend on a random port, built on Reactor Netty. Paths:
  * <ul>
  * <li>{@code /ws}: echoes every frame; a text message {@code close:CODE:REASON} makes it
- * close with that code and reason; it records the close status the client sent. A GET
+ * close with that code and reason, {@code many:COUNT:SIZE} answer with that many text
+ * messages of that many bytes at once; it records the close status the client sent. A GET
  * that is not a handshake gets 400.</li>
  * <li>{@code /ws/cookie}: like {@code /ws}, and sets a cookie on the 101.</li>
  * <li>{@code /ws/proto}: like {@code /ws}, choosing subprotocol {@code chat.v2} when
@@ -237,6 +238,11 @@ public final class TestBackend implements AutoCloseable {
 			if (text != null && text.startsWith("big:")) {
 				return Mono.just(new BinaryWebSocketFrame(
 						Unpooled.wrappedBuffer(new byte[Integer.parseInt(text.substring(4))])));
+			}
+			if (text != null && text.startsWith("many:")) {
+				String[] parts = text.split(":", 3);
+				String message = "x".repeat(Integer.parseInt(parts[2]));
+				return Flux.range(0, Integer.parseInt(parts[1])).map((i) -> new TextWebSocketFrame(message));
 			}
 			if (text != null && text.startsWith("close:")) {
 				String[] parts = text.split(":", 3);

@@ -3,6 +3,7 @@ package dev.switchboard.tunnel;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -477,6 +478,91 @@ class FrameScannerTest {
 		assertThat(relay.forwarded()).isEqualTo(concat(text("one"), text("two"), text("")));
 	}
 
+	// Rate limits: the frames of one read share one clock reading, so a full bucket is
+	// all there is to spend (no refill between the frames of a test)
+
+	@Test
+	void theMessageThatGoesOverTheLimitIsRefusedBeforeAnyByteOfItIsForwarded() {
+		byte[] three = concat(text("one"), text("two"), text("three"));
+		Relay relay = limited(3, 0).read(concat(three, text("four"), text("five")));
+		assertThat(relay.events.rateLimited).containsExactly(RateLimit.MESSAGES);
+		assertThat(relay.forwarded()).isEqualTo(three);
+		assertThat(relay.scanner.messages).isEqualTo(3);
+		assertThat(relay.scanner.atBoundary()).as("the other side may get a close frame").isTrue();
+		// The scan stopped: nothing this side sends is forwarded any more.
+		relay.read(text("six"));
+		assertThat(relay.forwarded()).isEqualTo(three);
+		assertThat(relay.events.rateLimited).hasSize(1);
+	}
+
+	@Test
+	void aMessageUpToTheBurstPasses() {
+		byte[] three = concat(text("one"), text("two"), text("three"));
+		Relay relay = limited(3, 0).read(three);
+		assertThat(relay.events.rateLimited).isEmpty();
+		assertThat(relay.forwarded()).isEqualTo(three);
+	}
+
+	@Test
+	void aFragmentedMessageCountsOnceAtItsFirstFrame() {
+		byte[] fragmented = concat(frame(false, Frames.OP_TEXT, true, ascii("a")),
+				frame(false, Frames.OP_CONTINUATION, true, ascii("b")),
+				frame(true, Frames.OP_CONTINUATION, true, ascii("c")));
+		byte[] next = text("second message");
+		Relay relay = limited(2, 0).read(concat(fragmented, next, frame(false, Frames.OP_BINARY, true, payload(9))));
+		assertThat(relay.events.rateLimited).containsExactly(RateLimit.MESSAGES);
+		assertThat(relay.forwarded()).isEqualTo(concat(fragmented, next));
+	}
+
+	@Test
+	void pingsAndPongsCountAsMessages() {
+		byte[] ping = frame(true, Frames.OP_PING, true, ascii("ping"));
+		byte[] pong = frame(true, Frames.OP_PONG, true, ascii("pong"));
+		Relay relay = limited(2, 0).read(concat(ping, pong, ping));
+		assertThat(relay.events.rateLimited).containsExactly(RateLimit.MESSAGES);
+		assertThat(relay.events.controls).hasSize(2);
+		assertThat(relay.forwarded()).isEqualTo(concat(ping, pong));
+	}
+
+	@Test
+	void aCloseFrameAlwaysPasses() {
+		byte[] close = frame(true, Frames.OP_CLOSE, true, new byte[] { 0x03, (byte) 0xE8 });
+		Relay relay = limited(1, 1).read(concat(text("x"), close));
+		assertThat(relay.events.rateLimited).isEmpty();
+		assertThat(relay.forwarded()).isEqualTo(concat(text("x"), close));
+	}
+
+	@Test
+	void bytesArePayloadBytesOfEveryFrameButCloseFrames() {
+		// Headers are not counted: 60 + 30 + 10 payload bytes fill a 100-byte burst.
+		byte[] fits = concat(frame(false, Frames.OP_BINARY, true, payload(60)),
+				frame(true, Frames.OP_PING, true, payload(30)), frame(true, Frames.OP_CONTINUATION, true, payload(10)),
+				frame(true, Frames.OP_TEXT, true, new byte[0]));
+		byte[] over = frame(true, Frames.OP_BINARY, true, payload(1));
+		Relay relay = limited(0, 100).read(concat(fits, over));
+		assertThat(relay.events.rateLimited).containsExactly(RateLimit.BYTES);
+		assertThat(relay.forwarded()).isEqualTo(fits);
+	}
+
+	@Test
+	void aContinuationOverTheByteLimitIsRefusedWhole() {
+		byte[] first = frame(false, Frames.OP_BINARY, true, payload(90));
+		Relay relay = limited(0, 100).read(concat(first, frame(true, Frames.OP_CONTINUATION, true, payload(11))));
+		assertThat(relay.events.rateLimited).containsExactly(RateLimit.BYTES);
+		assertThat(relay.forwarded()).isEqualTo(first);
+	}
+
+	@Test
+	void whileTheGatewayClosesNothingIsChargedAndTheAnswerToItsCloseIsSeen() {
+		byte[] close = frame(true, Frames.OP_CLOSE, true, new byte[] { 0x03, (byte) 0xE8 });
+		byte[] ping = frame(true, Frames.OP_PING, true, ascii("ping"));
+		Relay relay = limited(1, 0);
+		relay.scanner.discardData();
+		relay.read(concat(text("dropped"), ping, text("dropped"), ping, close));
+		assertThat(relay.events.rateLimited).isEmpty();
+		assertThat(relay.events.controls).hasSize(3);
+	}
+
 	// Discarding data
 
 	@Test
@@ -618,7 +704,19 @@ class FrameScannerTest {
 	}
 
 	Relay relay(long maxMessageSize, boolean fromClient, int allowedRsv) {
-		Relay relay = new Relay(maxMessageSize, fromClient, allowedRsv);
+		return relay(maxMessageSize, fromClient, allowedRsv, null);
+	}
+
+	/**
+	 * A client's relay held to these limits per second, with a one-second burst (0: off).
+	 */
+	Relay limited(int messagesPerSecond, long bytesPerSecond) {
+		return relay(MAX, true, 0, RateLimit
+			.of(TokenBucketTest.limits(messagesPerSecond, bytesPerSecond, Duration.ofSeconds(1)), System.nanoTime()));
+	}
+
+	Relay relay(long maxMessageSize, boolean fromClient, int allowedRsv, RateLimit rateLimit) {
+		Relay relay = new Relay(maxMessageSize, fromClient, allowedRsv, rateLimit);
 		this.relays.add(relay);
 		return relay;
 	}
@@ -638,9 +736,9 @@ class FrameScannerTest {
 		 * @param fromClient whether the scanned side is a client (its frames masked) or a
 		 * server
 		 */
-		Relay(long maxMessageSize, boolean fromClient, int allowedRsv) {
+		Relay(long maxMessageSize, boolean fromClient, int allowedRsv, RateLimit rateLimit) {
 			this.scanner = new FrameScanner(maxMessageSize, fromClient, allowedRsv, this.events, this.target,
-					(messages, bytes) -> this.traffic.add(new Traffic(messages, bytes)));
+					(messages, bytes) -> this.traffic.add(new Traffic(messages, bytes)), rateLimit);
 		}
 
 		/** Scans each array as one read, and checks the scanner let go of it. */
@@ -704,6 +802,8 @@ class FrameScannerTest {
 
 		final List<String> protocolErrors = new ArrayList<>();
 
+		final List<String> rateLimited = new ArrayList<>();
+
 		boolean forwardControls = true;
 
 		@Override
@@ -720,6 +820,11 @@ class FrameScannerTest {
 		@Override
 		public void onProtocolError(String problem) {
 			this.protocolErrors.add(problem);
+		}
+
+		@Override
+		public void onRateLimited(String setting) {
+			this.rateLimited.add(setting);
 		}
 
 	}
