@@ -31,8 +31,8 @@ class PolicyConfiguration {
 	/** Warns about routes that trust a cookie and have no allow-list. */
 	@Bean
 	RoutesCheck switchboardUnprotectedCookieRoutes(RouteSettings<OriginSettings> origins,
-			ObjectProvider<RouteSettings<StickySettings>> sticky, RouteSettings<AuthSettings> auth) {
-		return new UnprotectedCookieRoutes(origins, sticky.getIfAvailable(), auth);
+			ObjectProvider<RouteSettings<StickySettings>> sticky, ObjectProvider<RouteSettings<AuthSettings>> auth) {
+		return new UnprotectedCookieRoutes(origins, sticky.getIfAvailable(), auth.getIfAvailable());
 	}
 
 }

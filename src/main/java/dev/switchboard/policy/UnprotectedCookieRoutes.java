@@ -33,7 +33,7 @@ class UnprotectedCookieRoutes implements RoutesCheck {
 	 * Checks with these features' settings.
 	 * @param origins the allow-lists
 	 * @param sticky sticky routing's settings, or null without it
-	 * @param auth authentication's settings
+	 * @param auth authentication's settings, or null without it
 	 */
 	UnprotectedCookieRoutes(RouteSettings<OriginSettings> origins, RouteSettings<StickySettings> sticky,
 			RouteSettings<AuthSettings> auth) {
@@ -48,8 +48,8 @@ class UnprotectedCookieRoutes implements RoutesCheck {
 			if (!settings.forRoute(this.origins, route).allowedOrigins().isEmpty()) {
 				continue;
 			}
-			AuthSettings auth = settings.forRoute(this.auth, route);
-			if (auth.jwt() && !auth.tokenCookie().isEmpty()) {
+			AuthSettings auth = (this.auth != null) ? settings.forRoute(this.auth, route) : null;
+			if (auth != null && auth.jwt() && !auth.tokenCookie().isEmpty()) {
 				warn(route, "takes its token from cookie " + auth.tokenCookie());
 			}
 			else if (this.sticky != null && settings.forRoute(this.sticky, route).enabled()) {
