@@ -45,6 +45,12 @@ public final class FilterOrder {
 	 */
 	public static final int PRESERVE_HOST = Ordered.HIGHEST_PRECEDENCE + 1000;
 
+	/**
+	 * Admission control of handshakes: first of all, so a shed handshake costs nothing
+	 * else.
+	 */
+	public static final int ADMISSION = Ordered.HIGHEST_PRECEDENCE + 500;
+
 	private FilterOrder() {
 	}
 

@@ -23,7 +23,7 @@ import dev.switchboard.upgrade.HandshakeRecorder;
  * answers of Spring Cloud Gateway's rate limiter, keyed by client address.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({ LimitSettings.class, LimitsProperties.class })
+@EnableConfigurationProperties({ LimitSettings.class, LimitsProperties.class, AdmissionSettings.class })
 class LimitsConfiguration {
 
 	@Bean
@@ -72,6 +72,23 @@ class LimitsConfiguration {
 	@Bean
 	RateLimitAnswers switchboardRateLimitAnswers(ObjectProvider<HandshakeRecorder> recorders) {
 		return new RateLimitAnswers(recorders.orderedStream().toList());
+	}
+
+	@Bean
+	RouteSettings<AdmissionSettings> switchboardAdmissionSettings(AdmissionSettings defaults,
+			ConfigurableEnvironment environment) {
+		return new RouteSettings<>("switchboard", AdmissionSettings.class, defaults, environment,
+				(settings, prefix) -> settings.check(prefix));
+	}
+
+	@Bean
+	HandshakeAdmission switchboardHandshakeAdmission(RouteSettings<AdmissionSettings> settings,
+			ObjectProvider<HandshakeRecorder> recorders, MeterRegistry registry) {
+		HandshakeAdmission admission = new HandshakeAdmission(settings, recorders.orderedStream().toList());
+		Gauge.builder(SwitchboardMeters.HANDSHAKES_IN_FLIGHT, admission, HandshakeAdmission::inFlight)
+			.description("WebSocket handshakes in progress (request to the backend's answer)")
+			.register(registry);
+		return admission;
 	}
 
 	@Bean

@@ -71,10 +71,8 @@ class RateLimitAnswers implements GlobalFilter, Ordered {
 		}
 		if (UpgradeRequests.isWebSocketUpgrade(exchange.getRequest().getHeaders())) {
 			exchange.getAttributes().put(ExchangeAttributes.REFUSED_BY, NAME);
-			for (HandshakeRecorder recorder : this.recorders) {
-				recorder.record(exchange, route.getId(), HandshakeOutcome.REFUSED_BY_POLICY,
-						HttpStatus.TOO_MANY_REQUESTS.value(), durationNanos);
-			}
+			HandshakeRecorder.recordAll(this.recorders, exchange, route.getId(), HandshakeOutcome.REFUSED_BY_POLICY,
+					HttpStatus.TOO_MANY_REQUESTS.value(), durationNanos);
 		}
 	}
 

@@ -86,6 +86,9 @@ public final class SwitchboardMeters {
 	 */
 	public static final String LIMITS_SHARED = "switchboard.limits.shared";
 
+	/** Gauge: WebSocket handshakes in progress on this replica (admission control). */
+	public static final String HANDSHAKES_IN_FLIGHT = "switchboard.handshakes.in.flight";
+
 	public static final String ROUTE = "route";
 
 	public static final String OUTCOME = "outcome";

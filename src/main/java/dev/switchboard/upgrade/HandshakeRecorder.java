@@ -1,5 +1,7 @@
 package dev.switchboard.upgrade;
 
+import java.util.List;
+
 import org.springframework.web.server.ServerWebExchange;
 
 /** Told how every WebSocket handshake ended, for metrics and the access log. */
@@ -17,5 +19,16 @@ public interface HandshakeRecorder {
 	 * @param durationNanos time from request to the gateway's answer
 	 */
 	void record(ServerWebExchange exchange, String routeId, HandshakeOutcome outcome, int status, long durationNanos);
+
+	/**
+	 * Records a handshake answered outside the tunnel filter (shed, rate-limited) with
+	 * every recorder.
+	 */
+	static void recordAll(List<HandshakeRecorder> recorders, ServerWebExchange exchange, String routeId,
+			HandshakeOutcome outcome, int status, long durationNanos) {
+		for (HandshakeRecorder recorder : recorders) {
+			recorder.record(exchange, routeId, outcome, status, durationNanos);
+		}
+	}
 
 }
