@@ -1,7 +1,5 @@
 package dev.switchboard.auth;
 
-import java.nio.charset.StandardCharsets;
-
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
@@ -12,11 +10,11 @@ import org.springframework.cloud.gateway.filter.RouteToRequestUrlFilter;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.switchboard.ExchangeAttributes;
+import dev.switchboard.OneLineAnswer;
 import dev.switchboard.upgrade.HandshakePolicy;
 import dev.switchboard.upgrade.UpgradeRequests;
 
@@ -80,11 +78,8 @@ class JwtHttpFilter implements GlobalFilter, Ordered {
 				+ ": " + refusal.reason());
 		exchange.getAttributes().put(ExchangeAttributes.REFUSED_BY, refusal.policy());
 		ServerHttpResponse response = exchange.getResponse();
-		response.setStatusCode(refusal.status());
 		refusal.headers().forEach(response.getHeaders()::set);
-		response.getHeaders().setContentType(MediaType.TEXT_PLAIN);
-		byte[] body = (refusal.reason() + "\n").getBytes(StandardCharsets.UTF_8);
-		return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
+		return OneLineAnswer.send(response, refusal.status(), refusal.reason());
 	}
 
 }

@@ -1,6 +1,5 @@
 package dev.switchboard.edge;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 import io.netty.handler.timeout.ReadTimeoutException;
@@ -9,10 +8,11 @@ import reactor.core.publisher.Mono;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebExceptionHandler;
+
+import dev.switchboard.OneLineAnswer;
 
 /**
  * Answers 408 to a request whose body stopped arriving for
@@ -46,11 +46,8 @@ class BodyTimeoutHandler implements WebExceptionHandler, Ordered {
 		String detail = "request body not received within " + this.timeout.toMillis() + "ms (client-body-timeout)";
 		this.refused.refused(RefusedRequests.Reason.BODY_TIMEOUT, exchange.getRequest().getRemoteAddress(),
 				HttpStatus.REQUEST_TIMEOUT.value(), detail);
-		response.setStatusCode(HttpStatus.REQUEST_TIMEOUT);
 		response.getHeaders().set(HttpHeaders.CONNECTION, "close");
-		response.getHeaders().setContentType(MediaType.TEXT_PLAIN);
-		byte[] body = (detail + "\n").getBytes(StandardCharsets.UTF_8);
-		return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
+		return OneLineAnswer.send(response, HttpStatus.REQUEST_TIMEOUT, detail);
 	}
 
 	private static boolean isReadTimeout(Throwable ex) {

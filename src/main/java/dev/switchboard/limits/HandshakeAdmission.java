@@ -1,6 +1,5 @@
 package dev.switchboard.limits;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,12 +15,12 @@ import org.springframework.cloud.gateway.route.Route;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.switchboard.ExchangeAttributes;
 import dev.switchboard.FilterOrder;
+import dev.switchboard.OneLineAnswer;
 import dev.switchboard.config.RouteSettings;
 import dev.switchboard.upgrade.HandshakeOutcome;
 import dev.switchboard.upgrade.HandshakeRecorder;
@@ -93,16 +92,13 @@ class HandshakeAdmission implements GlobalFilter, Ordered {
 		logShed(admission.limit());
 		exchange.getAttributes().put(ExchangeAttributes.REFUSED_BY, NAME);
 		ServerHttpResponse response = exchange.getResponse();
-		response.setStatusCode(HttpStatus.SERVICE_UNAVAILABLE);
 		long base = Math.max(1, admission.overloadRetryAfter().toSeconds());
 		response.getHeaders()
 			.set(HttpHeaders.RETRY_AFTER, Long.toString(base + ThreadLocalRandom.current().nextLong(base + 1)));
-		response.getHeaders().setContentType(MediaType.TEXT_PLAIN);
 		HandshakeRecorder.recordAll(this.recorders, exchange, (route != null) ? route.getId() : "?",
 				HandshakeOutcome.REFUSED_BY_POLICY, HttpStatus.SERVICE_UNAVAILABLE.value(), System.nanoTime() - start);
-		byte[] body = "gateway overloaded: too many handshakes in progress, retry later\n"
-			.getBytes(StandardCharsets.UTF_8);
-		return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
+		return OneLineAnswer.send(response, HttpStatus.SERVICE_UNAVAILABLE,
+				"gateway overloaded: too many handshakes in progress, retry later");
 	}
 
 	/** During a storm thousands are shed a second: one line a second says how many. */

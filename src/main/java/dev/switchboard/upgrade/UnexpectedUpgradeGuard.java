@@ -1,7 +1,5 @@
 package dev.switchboard.upgrade;
 
-import java.nio.charset.StandardCharsets;
-
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
@@ -12,11 +10,11 @@ import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.switchboard.FilterOrder;
+import dev.switchboard.OneLineAnswer;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR;
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
@@ -50,11 +48,8 @@ public class UnexpectedUpgradeGuard implements GlobalFilter, Ordered {
 		Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
 		String reason = "backend answered 101 Switching Protocols to a request that did not ask to upgrade";
 		logger.warn("Route " + ((route != null) ? route.getId() : "?") + ": " + reason + "; answered 502");
-		response.setStatusCode(HttpStatus.BAD_GATEWAY);
 		response.getHeaders().clear();
-		response.getHeaders().setContentType(MediaType.TEXT_PLAIN);
-		return response
-			.writeWith(Mono.just(response.bufferFactory().wrap((reason + "\n").getBytes(StandardCharsets.UTF_8))));
+		return OneLineAnswer.send(response, HttpStatus.BAD_GATEWAY, reason);
 	}
 
 	@Override

@@ -1,7 +1,6 @@
 package dev.switchboard.upgrade;
 
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -29,7 +28,6 @@ import org.springframework.core.io.buffer.NettyDataBufferFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
-import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.support.Netty4HeadersAdapter;
@@ -39,6 +37,7 @@ import org.springframework.web.util.UriComponentsBuilder;
 import dev.switchboard.ExchangeAttributes;
 import dev.switchboard.FilterOrder;
 import dev.switchboard.InstanceKey;
+import dev.switchboard.OneLineAnswer;
 import dev.switchboard.config.RouteSettings;
 import dev.switchboard.tunnel.Frames;
 import dev.switchboard.tunnel.GatewayCloseReason;
@@ -345,7 +344,7 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 		logger
 			.warn("WebSocket handshake on route " + handshake.routeId + " answered " + status.value() + ": " + reason);
 		handshake.record(outcome, status.value(), reason);
-		return answer(handshake.exchange.getResponse(), status, reason);
+		return OneLineAnswer.send(handshake.exchange.getResponse(), status, reason);
 	}
 
 	/**
@@ -356,14 +355,7 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 		logger.info("Refused WebSocket handshake from " + handshake.exchange.getRequest().getRemoteAddress()
 				+ " on route " + handshake.routeId + ": " + reason);
 		handshake.record(outcome, status.value(), reason);
-		return answer(handshake.exchange.getResponse(), status, reason);
-	}
-
-	private static Mono<Void> answer(ServerHttpResponse response, HttpStatus status, String reason) {
-		response.setStatusCode(status);
-		response.getHeaders().setContentType(MediaType.TEXT_PLAIN);
-		byte[] body = (reason + "\n").getBytes(StandardCharsets.UTF_8);
-		return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
+		return OneLineAnswer.send(handshake.exchange.getResponse(), status, reason);
 	}
 
 	private HttpHeaders filter(HttpHeaders headers, ServerWebExchange exchange, HttpHeadersFilter.Type type) {

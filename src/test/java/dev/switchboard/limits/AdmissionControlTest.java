@@ -111,8 +111,7 @@ class AdmissionControlTest {
 	}
 
 	private static String handshake(String path) {
-		return RawHttp.handshake(path, "Upgrade: websocket", "Connection: Upgrade",
-				"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13");
+		return RawHttp.webSocketHandshake(path);
 	}
 
 }

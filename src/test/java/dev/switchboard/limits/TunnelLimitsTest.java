@@ -256,9 +256,7 @@ class TunnelLimitsTest {
 	}
 
 	private static String handshakeRequest(String path, String client) {
-		return RawHttp.handshake(path, "Upgrade: websocket", "Connection: Upgrade",
-				"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13",
-				"X-Forwarded-For: " + client);
+		return RawHttp.webSocketHandshake(path, "X-Forwarded-For: " + client);
 	}
 
 }

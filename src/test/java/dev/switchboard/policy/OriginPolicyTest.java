@@ -133,14 +133,8 @@ class OriginPolicyTest {
 
 	/** A valid WebSocket handshake over a raw socket; returns the response head. */
 	private String handshake(String path, String... extraHeaders) throws IOException {
-		String[] lines = new String[extraHeaders.length + 4];
-		lines[0] = "Upgrade: websocket";
-		lines[1] = "Connection: Upgrade";
-		lines[2] = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==";
-		lines[3] = "Sec-WebSocket-Version: 13";
-		System.arraycopy(extraHeaders, 0, lines, 4, extraHeaders.length);
 		try (RawHttp raw = new RawHttp(this.port)) {
-			return raw.send(RawHttp.handshake(path, lines)).readHead();
+			return raw.send(RawHttp.webSocketHandshake(path, extraHeaders)).readHead();
 		}
 	}
 

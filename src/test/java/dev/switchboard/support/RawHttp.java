@@ -96,6 +96,20 @@ public final class RawHttp implements AutoCloseable {
 		this.socket.close();
 	}
 
+	/**
+	 * A valid WebSocket handshake (upgrade headers, a fixed key, version 13) with more
+	 * header lines.
+	 */
+	public static String webSocketHandshake(String path, String... extraHeaderLines) {
+		String[] lines = new String[extraHeaderLines.length + 4];
+		lines[0] = "Upgrade: websocket";
+		lines[1] = "Connection: Upgrade";
+		lines[2] = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==";
+		lines[3] = "Sec-WebSocket-Version: 13";
+		System.arraycopy(extraHeaderLines, 0, lines, 4, extraHeaderLines.length);
+		return handshake(path, lines);
+	}
+
 	public static String handshake(String path, String... extraHeaderLines) {
 		StringBuilder request = new StringBuilder("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n");
 		for (String line : extraHeaderLines) {
