@@ -65,6 +65,11 @@ class JwtHandshakeTest {
 			.metadata("switchboard.token-query-parameter", "access_token")
 			.metadata("switchboard.claim-headers.email", "X-Auth-Email")
 			.metadata("switchboard.claim-headers.roles", "X-Auth-Roles");
+		routes.add("one-per-user", uri, "Path=/single/**")
+			.filter("StripPrefix=1")
+			.metadata("switchboard.auth", "jwt")
+			.metadata("switchboard.jwt-issuer-uri", issuer.uri())
+			.metadata("switchboard.max-tunnels-per-subject", "1");
 		routes.add("provider-down", uri, "Path=/down/**")
 			.filter("StripPrefix=1")
 			.metadata("switchboard.auth", "jwt")
@@ -191,6 +196,22 @@ class JwtHandshakeTest {
 		assertThat(after.value("switchboard_tunnel_gateway_closes_total", labels)
 				- before.value("switchboard_tunnel_gateway_closes_total", labels))
 			.isEqualTo(1);
+	}
+
+	@Test
+	void aSubjectLimitCountsTunnelsByTheTokensSubject() throws Exception {
+		Instant later = Instant.now().plusSeconds(600);
+		String alice = issuer.token("alice", later);
+		try (WsClient first = WsClient.connect(ws("/single/ws"),
+				(headers) -> headers.set("Authorization", "Bearer " + alice))) {
+			assertThat(bearerHandshake("/single/ws", issuer.token("alice", later))).as("alice's second tunnel")
+				.startsWith("HTTP/1.1 503")
+				.contains("Retry-After: 5");
+			assertThat(bearerHandshake("/single/ws", issuer.token("bob", later))).as("bob's first")
+				.startsWith("HTTP/1.1 101");
+			first.sendText("still open");
+			assertThat(first.nextText()).isEqualTo("still open");
+		}
 	}
 
 	@Test
