@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -116,8 +117,13 @@ public final class Tunnel {
 		this.policy = new TunnelPolicy(this.settings, now);
 		schedulePolicy(now);
 		this.listener.onOpen(this);
+		int high = (int) Math.min(Integer.MAX_VALUE, this.settings.maxBufferedBytes().toBytes());
+		WriteBufferWaterMark bound = new WriteBufferWaterMark(high / 2, high);
 		for (TunnelSide side : new TunnelSide[] { this.client, this.backend }) {
 			Channel channel = side.ctx.channel();
+			// Past the high mark the channel turns unwritable and the other side stops
+			// reading (TunnelSide.channelWritabilityChanged).
+			channel.config().setWriteBufferWaterMark(bound);
 			channel.config().setAutoRead(true);
 			channel.read();
 		}

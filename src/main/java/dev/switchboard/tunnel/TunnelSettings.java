@@ -40,6 +40,10 @@ import static dev.switchboard.config.SettingChecks.positive;
  * closed with 1008 "slow consumer" and the other side gets 1001. The gateway's memory is
  * bounded either way (it stops reading from the sender); this frees the tunnel and the
  * sender. 0 disables
+ * @param maxBufferedBytes Most bytes the gateway queues for one side of a tunnel that
+ * does not read fast enough; past it the gateway stops reading from the other side, so
+ * TCP slows the sender down instead of the gateway's memory growing. Resumes below half
+ * of it
  * @param maxMessagesPerSecond Most messages one side of a tunnel may send per second,
  * each direction counted on its own: a message counts once, at its first frame, and so
  * does each ping or pong; close frames never count. A side over it (beyond the burst
@@ -63,15 +67,19 @@ public record TunnelSettings(@DefaultValue("16MB") DataSize maxMessageSize, @Def
 		@DefaultValue("30s") Duration heartbeatInterval, @DefaultValue("10s") Duration heartbeatTimeout,
 		@DefaultValue("1h") Duration idleTimeout, @DefaultValue("0") Duration maxLifetime,
 		@DefaultValue("false") boolean answerPings, @DefaultValue("30s") Duration frameTimeout,
-		@DefaultValue("60s") Duration slowConsumerTimeout, @DefaultValue("0") int maxMessagesPerSecond,
-		@DefaultValue("0") DataSize maxBytesPerSecond, @DefaultValue("1s") Duration rateLimitBurst,
-		@DefaultValue("keep") OnRemoval onRemoval, @DefaultValue("30s") Duration onRemovalWindow) {
+		@DefaultValue("60s") Duration slowConsumerTimeout, @DefaultValue("4MB") DataSize maxBufferedBytes,
+		@DefaultValue("0") int maxMessagesPerSecond, @DefaultValue("0") DataSize maxBytesPerSecond,
+		@DefaultValue("1s") Duration rateLimitBurst, @DefaultValue("keep") OnRemoval onRemoval,
+		@DefaultValue("30s") Duration onRemovalWindow) {
 
 	/**
 	 * How far below the edge's idle timeout the heartbeat interval must stay: room for
 	 * jitter and a round trip.
 	 */
 	static final double EDGE_MARGIN = 0.75;
+
+	/** The smallest max-buffered-bytes: about one socket read. */
+	static final long MIN_BUFFERED_BYTES = 16 * 1024;
 
 	public boolean heartbeatsEnabled() {
 		return !this.heartbeatInterval.isZero();
@@ -92,6 +100,10 @@ public record TunnelSettings(@DefaultValue("16MB") DataSize maxMessageSize, @Def
 		notNegative(p + "max-lifetime", this.maxLifetime);
 		notNegative(p + "frame-timeout", this.frameTimeout);
 		notNegative(p + "slow-consumer-timeout", this.slowConsumerTimeout);
+		if (this.maxBufferedBytes.toBytes() < MIN_BUFFERED_BYTES) {
+			throw new IllegalArgumentException(p + "max-buffered-bytes (" + this.maxBufferedBytes
+					+ ") must be at least 16KB: below one socket read, every read would stop the other side");
+		}
 		notNegative(p + "on-removal-window", this.onRemovalWindow);
 		checkRateLimits(p);
 		if (!heartbeatsEnabled()) {

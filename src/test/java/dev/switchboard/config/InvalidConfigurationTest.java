@@ -38,7 +38,10 @@ class InvalidConfigurationTest {
 			"metadata.switchboard.allowed-origins=chat.example.com|metadata.switchboard.allowed-origins[0] (chat.example.com) must be scheme://host[:port]",
 			"metadata.switchboard.allowed-origins=https://chat.example.com/app|metadata.switchboard.allowed-origins[0] (https://chat.example.com/app) must be scheme://host[:port], e.g. https://chat.example.com (no path, query or user)",
 			"metadata.switchboard.allowed-origins=https://*chat.example.com|(a wildcard only as the whole first label: https://*.example.com)",
-			"metadata.switchboard.missing-origin=sometimes|Route 'chat': metadata.switchboard.missing-origin" })
+			"metadata.switchboard.missing-origin=sometimes|Route 'chat': metadata.switchboard.missing-origin",
+			"metadata.switchboard.max-buffered-bytes=8KB|metadata.switchboard.max-buffered-bytes (8192B) must be at least 16KB",
+			"metadata.switchboard.auth=jwt|metadata.switchboard.auth is jwt but neither metadata.switchboard.jwt-issuer-uri nor metadata.switchboard.jwt-jwk-set-uri is set",
+			"metadata.switchboard.auth=maybe|Route 'chat': metadata.switchboard.auth" })
 	void aBadRouteOverrideNamesTheRouteAndTheKey(String property, String message) {
 		this.runner.withPropertyValues(ROUTE + property)
 			.run((context) -> assertThat(context).getFailure()
@@ -138,13 +141,13 @@ class InvalidConfigurationTest {
 
 	/**
 	 * Switchboard's configuration of the settings, the edge, the tunnel, the handshake
-	 * and its policies, and nothing else.
+	 * and its policies (origin, authentication), and nothing else.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@EnableConfigurationProperties(GatewayProperties.class)
 	@ComponentScan(
 			basePackages = { "dev.switchboard.config", "dev.switchboard.edge", "dev.switchboard.tunnel",
-					"dev.switchboard.upgrade", "dev.switchboard.policy" },
+					"dev.switchboard.upgrade", "dev.switchboard.policy", "dev.switchboard.auth" },
 			useDefaultFilters = false,
 			includeFilters = @ComponentScan.Filter(type = FilterType.ANNOTATION, classes = Configuration.class),
 			excludeFilters = @ComponentScan.Filter(type = FilterType.ASSIGNABLE_TYPE,

@@ -54,6 +54,10 @@ import org.springframework.test.context.DynamicPropertySource;
  * KiB</td>
  * </tr>
  * <tr>
+ * <td>/roomy/**</td>
+ * <td>the backend, queueing up to 64 MB for a side that does not read</td>
+ * </tr>
+ * <tr>
  * <td>/portless-ws/**, /portless-https/**</td>
  * <td>{@code ws://127.0.0.1} and {@code https://127.0.0.1}: URIs without a port (80 and
  * 443, where nothing listens in tests)</td>
@@ -117,6 +121,9 @@ public abstract class GatewayTest {
 			.filter("StripPrefix=1")
 			.metadata("switchboard.max-message-size", "1KB")
 			.metadata("switchboard.max-bytes-per-second", "4KB");
+		routes.add("roomy", "ws://127.0.0.1:" + backend.port(), "Path=/roomy/**")
+			.filter("StripPrefix=1")
+			.metadata("switchboard.max-buffered-bytes", "64MB");
 		routes.add("portless-ws", "ws://127.0.0.1", "Path=/portless-ws/**");
 		routes.add("portless-https", "https://127.0.0.1", "Path=/portless-https/**");
 	}

@@ -136,8 +136,8 @@ class TokenBucketTest {
 	static TunnelSettings limits(int messagesPerSecond, long bytesPerSecond, Duration burst) {
 		return new TunnelSettings(DataSize.ofMegabytes(16), Duration.ofSeconds(5), Duration.ofSeconds(30),
 				Duration.ofSeconds(10), Duration.ofHours(1), Duration.ZERO, false, Duration.ZERO, Duration.ZERO,
-				messagesPerSecond, DataSize.ofBytes(bytesPerSecond), burst, TunnelSettings.OnRemoval.KEEP,
-				Duration.ZERO);
+				DataSize.ofMegabytes(4), messagesPerSecond, DataSize.ofBytes(bytesPerSecond), burst,
+				TunnelSettings.OnRemoval.KEEP, Duration.ZERO);
 	}
 
 	@Test

@@ -38,8 +38,8 @@ class TunnelPolicyTest {
 
 	static TunnelPolicy policy(Duration interval, Duration timeout, Duration idle, Duration lifetime) {
 		return new TunnelPolicy(new TunnelSettings(DataSize.ofMegabytes(16), Duration.ofSeconds(5), interval, timeout,
-				idle, lifetime, false, Duration.ZERO, Duration.ZERO, 0, DataSize.ofBytes(0), Duration.ofSeconds(1),
-				TunnelSettings.OnRemoval.KEEP, Duration.ZERO), T0);
+				idle, lifetime, false, Duration.ZERO, Duration.ZERO, DataSize.ofMegabytes(4), 0, DataSize.ofBytes(0),
+				Duration.ofSeconds(1), TunnelSettings.OnRemoval.KEEP, Duration.ZERO), T0);
 	}
 
 	static TunnelPolicy heartbeatsOnly() {
@@ -357,8 +357,8 @@ class TunnelPolicyTest {
 	void nextDelayIsTheEarliestAcrossTheNanoTimeOverflow() {
 		long t0 = Long.MAX_VALUE - TimeUnit.SECONDS.toNanos(60);
 		TunnelSettings settings = new TunnelSettings(DataSize.ofMegabytes(16), Duration.ofSeconds(5), INTERVAL, TIMEOUT,
-				Duration.ofHours(1), Duration.ZERO, false, Duration.ZERO, Duration.ZERO, 0, DataSize.ofBytes(0),
-				Duration.ofSeconds(1), TunnelSettings.OnRemoval.KEEP, Duration.ZERO);
+				Duration.ofHours(1), Duration.ZERO, false, Duration.ZERO, Duration.ZERO, DataSize.ofMegabytes(4), 0,
+				DataSize.ofBytes(0), Duration.ofSeconds(1), TunnelSettings.OnRemoval.KEEP, Duration.ZERO);
 		assertThat(new TunnelPolicy(settings, t0).due(t0 + INTERVAL.toNanos())).isEqualTo(PING_BOTH);
 		// The idle deadline (1 h) wraps past Long.MAX_VALUE; the first heartbeat (30 s)
 		// must still come first.
@@ -376,8 +376,8 @@ class TunnelPolicyTest {
 	 */
 	static TunnelPolicy timeouts(Duration frameTimeout, Duration slowConsumerTimeout) {
 		return new TunnelPolicy(new TunnelSettings(DataSize.ofMegabytes(16), Duration.ofSeconds(5), INTERVAL, TIMEOUT,
-				IDLE, Duration.ZERO, false, frameTimeout, slowConsumerTimeout, 0, DataSize.ofBytes(0),
-				Duration.ofSeconds(1), TunnelSettings.OnRemoval.KEEP, Duration.ZERO), T0);
+				IDLE, Duration.ZERO, false, frameTimeout, slowConsumerTimeout, DataSize.ofMegabytes(4), 0,
+				DataSize.ofBytes(0), Duration.ofSeconds(1), TunnelSettings.OnRemoval.KEEP, Duration.ZERO), T0);
 	}
 
 	@Test

@@ -206,6 +206,32 @@ class TunnelRelayTest extends GatewayTest {
 		}
 	}
 
+	/**
+	 * What the gateway queues for a client that does not read is bounded by
+	 * max-buffered-bytes: the backend stalls at the bound plus what the kernel's socket
+	 * buffers hold (a few MB on loopback), with the default 4 MB as with 64 MB.
+	 */
+	@Test
+	void whatTheGatewayQueuesForAClientThatDoesNotReadIsBoundedByMaxBufferedBytes() throws Exception {
+		long total = 256L * 1024 * 1024;
+		long withDefault = stallPoint("/ws/flood?bytes=" + total);
+		long withRoomy = stallPoint("/roomy/ws/flood?bytes=" + total);
+		assertThat(withDefault).as("4 MB queued at most, plus the kernel's buffers").isLessThan(32L * 1024 * 1024);
+		assertThat(withRoomy).as("the route's 64 MB are used before reading stops")
+			.isGreaterThan(64L * 1024 * 1024)
+			.isLessThan(96L * 1024 * 1024);
+	}
+
+	private long stallPoint(String path) throws Exception {
+		backend.flooded.set(0);
+		try (RawHttp raw = new RawHttp(this.port)) {
+			raw.socket().setReceiveBufferSize(64 * 1024);
+			raw.send(RawHttp.webSocketHandshake(path));
+			assertThat(raw.readHead()).startsWith("HTTP/1.1 101 ");
+			return awaitStall();
+		}
+	}
+
 	@Test
 	void aClientThatTakesNothingForTheSlowConsumerTimeoutIsCutAndTheBackendTold() throws Exception {
 		backend.floodCloses.clear();
