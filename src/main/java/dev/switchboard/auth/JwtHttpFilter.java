@@ -11,6 +11,7 @@ import org.springframework.cloud.gateway.route.Route;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.cors.reactive.CorsUtils;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.switchboard.ExchangeAttributes;
@@ -47,7 +48,10 @@ class JwtHttpFilter implements GlobalFilter, Ordered {
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 		Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
 		if (route == null || !this.policy.appliesTo(route)
-				|| UpgradeRequests.isWebSocketUpgrade(exchange.getRequest().getHeaders())) {
+				|| UpgradeRequests.isWebSocketUpgrade(exchange.getRequest().getHeaders())
+				|| CorsUtils.isPreFlightRequest(exchange.getRequest())) {
+			// A browser's CORS preflight never carries credentials: the actual request
+			// that follows it is checked.
 			return chain.filter(exchange);
 		}
 		return this.policy.check(exchange, route)

@@ -235,6 +235,14 @@ class JwtHandshakeTest {
 				.doesNotContain("X-Auth-Subject: admin");
 		}
 		assertThat(backend.awaitRequest("/http/poll").uri()).isEqualTo("/http/poll?sid=1");
+		try (RawHttp raw = new RawHttp(this.port)) {
+			raw.socket().setSoTimeout(10_000);
+			String preflight = raw
+				.send("OPTIONS /secure/http/poll HTTP/1.1\r\nHost: gateway\r\n"
+						+ "Origin: https://chat.example.com\r\nAccess-Control-Request-Method: GET\r\n\r\n")
+				.readHead();
+			assertThat(preflight).as("a CORS preflight carries no credentials").doesNotStartWith("HTTP/1.1 401");
+		}
 	}
 
 	@Test
