@@ -39,7 +39,8 @@ Environment (all optional):
   MEM_LIMIT=1g            -XX:MaxRAM standing in for the container's memory limit (the chart's default 1Gi)
   TRAIN_HS_S=20 TRAIN_ECHO_S=6 TRAIN_LARGE_S=3   training load (seconds of handshakes, 64 B echo, 1 MiB echo)
   QUIET_MAX_PCT=30 QUIET_BUDGET=300   wait up to QUIET_BUDGET s before each run for the machine to be
-                          below QUIET_MAX_PCT % of one core busy; OTHER_MAX_PCT=25 flags disturbed runs
+                          below QUIET_MAX_PCT % of one core busy; a run during which other processes used more
+                          than OTHER_MAX_PCT=25 % of a core is measured again, up to MAX_ATTEMPTS=2 times
 EOF
 }
 
@@ -78,6 +79,7 @@ fi
 HS_CONC=32
 QUIET_MAX_PCT=${QUIET_MAX_PCT:-30}
 OTHER_MAX_PCT=${OTHER_MAX_PCT:-25}
+MAX_ATTEMPTS=${MAX_ATTEMPTS:-2}
 MEM_LIMIT=${MEM_LIMIT:-1g}
 JAVA=${JAVA:-java}
 JAVA17=${JAVA17:-java}
@@ -245,7 +247,7 @@ wait_quiet() { # up to QUIET_BUDGET s for the machine to fall below QUIET_MAX_PC
     done
 }
 
-measure() { # variant rep
+measure() { # variant rep [attempt]
     local v=$1 rep=$2 spec java dir opts main quiet=1
     spec=$(variant_spec "$v")
     IFS='|' read -r java dir opts main <<< "$spec"
@@ -278,7 +280,13 @@ measure() { # variant rep
     [ -n "$line" ] || line="RESULT ok=0"
     [ $up = 1 ] || line="$line ok=0 error=did_not_start"
     line="$line variant=$v rep=$rep port_s=$(awk "BEGIN {print ($t1 - $t0) / 1e9}") started_s=${started:-0} quiet_before=$quiet other_pct=$(other_pct "$line") readiness_http=$ready"
-    echo "$line" >> "$RESULTS"
+    if [ "$(other_pct "$line")" -gt "$OTHER_MAX_PCT" ] && [ "${3:-1}" -lt "$MAX_ATTEMPTS" ]; then
+        echo "DISCARDED $line" >> "$RESULTS"
+        log "  $v rep $rep disturbed (other processes $(other_pct "$line")% of a core): measuring again"
+        measure "$v" "$rep" $(( ${3:-1} + 1 ))
+        return
+    fi
+    echo "$line attempt=${3:-1}" >> "$RESULTS"
     log "  $v rep $rep: port open after $(awk "BEGIN {printf \"%.2f\", ($t1 - $t0) / 1e9}") s, started (JVM uptime) ${started:-?} s, $(grep -o 'rate=[0-9.]*' <<< "$line" | head -n 1), other ${line##*other_pct=}"
 }
 
@@ -336,6 +344,16 @@ BEGIN { while ((getline l < meta) > 0) { p = index(l, "="); m[substr(l, 1, p - 1
     t90 = "never"
     for (i = 1; i + 2 <= n; i++) if ((s[i] + s[i + 1] + s[i + 2]) / 3 >= 0.9 * w) { t90 = i - 1; break }
     if (n < 3) t90 = "n/a"
+    # CPU efficiency (handshakes per CPU-second of the gateway): less sensitive to what else runs
+    if (r["series_cpu_proxy"] != "") {
+        split(r["series_cpu_proxy"], c, ",")
+        hf = 0; cf = 0; for (i = 1; i <= k10; i++) { hf += s[i]; cf += c[i] }
+        hw = 0; cw = 0; for (i = n - warm_window + 1; i <= n; i++) { hw += s[i]; cw += c[i] }
+        if (cf > 0 && cw > 0 && hw > 0) {
+            add(v " eff10", sprintf("%.0f", hf / cf)); add(v " effw", sprintf("%.0f", hw / cw))
+            add(v " effpct", sprintf("%.0f", 100 * (hf / cf) / (hw / cw)))
+        }
+    }
     dist = (r["other_pct"] + 0 > other_max || r["quiet_before"] == 0) ? 1 : 0
     add(v " port", sprintf("%.2f", r["port_s"])); add(v " started", r["started_s"])
     add(v " f10", sprintf("%.0f", f10)); add(v " warm", sprintf("%.0f", w))
@@ -389,6 +407,17 @@ END {
     print ""
     print "Disturbed: another process used more than " other_max "% of a core during the run, or the machine was"
     print "not quiet before it (the load generator, the backend and the gateway excluded)."
+    print ""
+    print "CPU efficiency (where the machine is shared, the rates above also measure the neighbours): handshakes"
+    print "per CPU-second of the gateway process (its JIT compiler threads included), first 10 s and warm, medians:"
+    print ""
+    print "| variant | first 10 s (handshakes per gateway CPU-s) | warm | first 10 s % of warm |"
+    print "|---|---|---|---|"
+    for (i = 1; i <= nv; i++) {
+        v = V[i]; if (!((v " eff10") in acc)) continue
+        printf "| %s | %s [%s] | %s [%s] | **%s%%** [%s] |\n", v, median(acc[v " eff10"]), range(acc[v " eff10"]),
+            median(acc[v " effw"]), range(acc[v " effw"]), median(acc[v " effpct"]), range(acc[v " effpct"])
+    }
     print ""
     print "## What a warm-up before readiness would buy"
     print ""
