@@ -346,9 +346,9 @@ BEGIN { while ((getline l < meta) > 0) { p = index(l, "="); m[substr(l, 1, p - 1
     if (n < 3) t90 = "n/a"
     # CPU efficiency (handshakes per CPU-second of the gateway): less sensitive to what else runs
     if (r["series_cpu_proxy"] != "") {
-        split(r["series_cpu_proxy"], c, ",")
-        hf = 0; cf = 0; for (i = 1; i <= k10; i++) { hf += s[i]; cf += c[i] }
-        hw = 0; cw = 0; for (i = n - warm_window + 1; i <= n; i++) { hw += s[i]; cw += c[i] }
+        split(r["series_cpu_proxy"], pc, ",")
+        hf = 0; cf = 0; for (i = 1; i <= k10; i++) { hf += s[i]; cf += pc[i] }
+        hw = 0; cw = 0; for (i = n - warm_window + 1; i <= n; i++) { hw += s[i]; cw += pc[i] }
         if (cf > 0 && cw > 0 && hw > 0) {
             add(v " eff10", sprintf("%.0f", hf / cf)); add(v " effw", sprintf("%.0f", hw / cw))
             add(v " effpct", sprintf("%.0f", 100 * (hf / cf) / (hw / cw)))
