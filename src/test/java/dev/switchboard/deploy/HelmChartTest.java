@@ -86,6 +86,13 @@ class HelmChartTest {
 	static final String FULLNAME = "gw-switchboard";
 
 	/**
+	 * The chart's jvm.options and the image's JAVA_TOOL_OPTIONS: heap share, Netty's
+	 * Unsafe on Java 25, the AOT cache the image build trains.
+	 */
+	static final String DEFAULT_JVM_OPTIONS = "-XX:MaxRAMPercentage=60 --sun-misc-unsafe-memory-access=allow "
+			+ "-Dio.netty.noUnsafe=false -XX:AOTCache=/app/app.aot";
+
+	/**
 	 * helm template assumes Kubernetes 1.20 without a cluster; the chart needs 1.25 or
 	 * newer.
 	 */
@@ -268,7 +275,7 @@ class HelmChartTest {
 		});
 		assertThat(env(gateway))
 			.containsEntry("SPRING_CONFIG_ADDITIONAL_LOCATION", "optional:file:/config/,optional:file:/config/routes/")
-			.containsEntry("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=60")
+			.containsEntry("JAVA_TOOL_OPTIONS", DEFAULT_JVM_OPTIONS)
 			.doesNotContainKey("SPRING_DATA_REDIS_PASSWORD");
 
 		// The gateway's own shutdown sequence replaces a preStop sleep; the grace period
@@ -612,8 +619,7 @@ class HelmChartTest {
 		List<String> entrypoint = withKeyword(instructions, "ENTRYPOINT");
 		assertThat(entrypoint).singleElement().satisfies((value) -> {
 			assertThat(value).as("exec form").startsWith("[").endsWith("]");
-			assertThat((Object) new Yaml().load(value))
-				.isEqualTo(List.of("java", "org.springframework.boot.loader.launch.JarLauncher"));
+			assertThat((Object) new Yaml().load(value)).isEqualTo(List.of("java", "-jar", "switchboard.jar"));
 		});
 		// layers from least to most often changed
 		assertThat(withKeyword(instructions, "COPY").stream()
@@ -621,7 +627,19 @@ class HelmChartTest {
 			.map((copy) -> copy.replaceAll(".*/extracted/([a-z-]+)/.*", "$1")))
 			.containsExactly("dependencies", "spring-boot-loader", "snapshot-dependencies", "application");
 		// the image's default JVM options are the chart's
-		assertThat(withKeyword(instructions, "ENV")).contains("JAVA_TOOL_OPTIONS=\"-XX:MaxRAMPercentage=60\"");
+		assertThat(withKeyword(instructions, "ENV")).contains("JAVA_TOOL_OPTIONS=\"" + DEFAULT_JVM_OPTIONS + "\"");
+		// Java 25 with the AOT cache the runtime stage trains under load, on the
+		// ENTRYPOINT's class path (the runtime's options, -XX:AOTCacheOutput instead of
+		// -XX:AOTCache)
+		assertThat(from.get(1)).startsWith("eclipse-temurin:25");
+		assertThat(withKeyword(instructions, "RUN"))
+			.anySatisfy(
+					(run) -> assertThat(run).contains("aot-training.sh --app-dir /app --cache /app/app.aot")
+						.contains("JAVA_TOOL_OPTIONS=\""
+								+ DEFAULT_JVM_OPTIONS.replace(" -XX:AOTCache=/app/app.aot", "")
+									.replace("-XX:MaxRAMPercentage=60", "-XX:MaxRAMPercentage=60 -XX:MaxRAM=1g")
+								+ "\""));
+		assertThat(Path.of("deploy/aot-training.sh")).exists();
 
 		Deployment deployment = render("{}").one(Deployment.class);
 		assertThat(

@@ -17,8 +17,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -307,11 +309,16 @@ public final class LoadGen {
 		CpuMeter.Snap a = cpu.snap();
 		cy.measuring = true;
 		long[] series = new long[(int) Math.ceil(duration)];
+		CpuMeter.Snap[] snaps = new CpuMeter.Snap[series.length];
+		boolean withSeries = o.flag("series");
 		long base0 = cy.ok.sum();
 		long end = a.wallNs + secs(duration);
 		for (int i = 0; i < series.length; i++) {
 			sleepUntil(Math.min(end, a.wallNs + secs(i + 1)));
 			series[i] = cy.ok.sum() - base0;
+			if (withSeries) {
+				snaps[i] = cpu.snap();
+			}
 		}
 		cy.measuring = false;
 		CpuMeter.Snap b = cpu.snap();
@@ -327,16 +334,46 @@ public final class LoadGen {
 		putHisto(result, "upgrade", up);
 		putHisto(result, "open", open);
 		putHisto(result, "cycle", cycle);
-		if (o.flag("series")) {
+		if (withSeries) {
 			StringBuilder sb = new StringBuilder();
 			for (int i = 0; i < series.length; i++) {
 				sb.append(i == 0 ? "" : ",").append(series[i] - (i == 0 ? 0 : series[i - 1]));
 			}
 			result.put("series", sb.toString());
+			putCpuSeries(a, snaps);
 		}
 		log("handshake %s: %.0f cycles/s, %d errors, open p50 %.0f us p99 %.0f us", target.addr(), ok / wall, err,
 				open.getValueAtPercentile(50) / 1e3, open.getValueAtPercentile(99) / 1e3);
 		return ok > 0;
+	}
+
+	/**
+	 * Per-second CPU seconds of each --cpu group (series_cpu_NAME) and of everything else
+	 * on the machine (series_cpu_other: the machine's busy time minus the load generator
+	 * and the groups), for the seconds of a --series.
+	 */
+	private void putCpuSeries(CpuMeter.Snap start, CpuMeter.Snap[] snaps) {
+		Map<String, StringBuilder> out = new LinkedHashMap<>();
+		StringBuilder other = new StringBuilder();
+		CpuMeter.Snap prev = start;
+		for (int i = 0; i < snaps.length; i++) {
+			CpuMeter.Snap cur = snaps[i];
+			double groups = 0;
+			for (String name : cpu.groups.keySet()) {
+				double secs = (cur.ticks.get(name) - prev.ticks.get(name)) / (double) cpu.clkTck;
+				groups += secs;
+				out.computeIfAbsent(name, (k) -> new StringBuilder())
+					.append(i == 0 ? "" : ",")
+					.append(String.format(Locale.ROOT, "%.2f", secs));
+			}
+			double machine = ((cur.machine[0] - prev.machine[0]) - (cur.machine[1] - prev.machine[1]))
+					/ (double) cpu.clkTck;
+			double rest = Math.max(0, machine - groups - (cur.selfNs - prev.selfNs) / 1e9);
+			other.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.2f", rest));
+			prev = cur;
+		}
+		out.forEach((name, sb) -> result.put("series_cpu_" + name, sb.toString()));
+		result.put("series_cpu_other", other.toString());
 	}
 
 	/** Runs handshake cycles in a closed loop. */
