@@ -254,7 +254,7 @@ heap_peak() { # file from_ms to_ms -> "heap_peak_mb=.. old_peak_mb=.."
 # WARN/ERROR lines of a log, grouped (timestamps, thread names and numbers stripped)
 log_problems() { # file... -> "count<TAB>line" per kind
     cat "$@" 2>/dev/null | grep -E ' (WARN|ERROR) |\[(warn|error|crit|alert|emerg)\]' \
-        | sed -E 's/^[0-9T:.+-]+ +//; s/^[0-9\/]+ [0-9:]+ //; s/ [0-9]+ --- \[[^]]*\] \[ *[^]]*\] / /; s/[0-9]+/N/g' \
+        | sed -E 's/^[0-9TZ:.+-]+ +//; s/^[0-9\/]+ [0-9:]+ //; s/ [0-9]+ --- \[[^]]*\] \[ *[^]]*\] / /; s/[0-9]+/N/g' \
         | cut -c1-220 | sort | uniq -c | sort -rn | awk '{c = $1; $1 = ""; printf "%d\t%s\n", c, substr($0, 2)}'
 }
 
@@ -375,7 +375,6 @@ run_storm() { # rep variant target
         log_problems "$LOGS/$tag-a.log" "$LOGS/$tag-b.log" > "$probs"
     fi
     local nwarn nerr
-    nwarn=$(grep -ciE '(^|\s)(WARN|\[warn\])' "$probs" | head -n 1)
     nwarn=$(awk -F'\t' 'tolower($2) ~ /(^| )warn|\[warn\]/ {s += $1} END {print s + 0}' "$probs")
     nerr=$(awk -F'\t' 'tolower($2) ~ /(^| )error|\[(error|crit|alert|emerg)\]/ {s += $1} END {print s + 0}' "$probs")
     line="$line $extra $heap busy_before_pct=$busy_before log_warn=$nwarn log_error=$nerr"
@@ -402,8 +401,10 @@ for rep in $(seq 1 "$REPS"); do
 done
 
 meta total_s "$(( $(date +%s) - RUN_T0 ))"
+OLD_ARGS=()
+[ "$MODE" = full ] && [ -f "$REPORT_OUT" ] && OLD_ARGS=(--old "$REPORT_OUT")
 "${BENCH_CMD[@]}" storm-report --results "$RESULTS" --meta "$META" --problems "$OUT_DIR/log-problems.txt" \
-    --disturbances "$DISTURB" --out "$REPORT_OUT" || fail "report"
+    --disturbances "$DISTURB" --out "$OUT_DIR/RESULTS-storm.md.tmp" "${OLD_ARGS[@]}" && mv "$OUT_DIR/RESULTS-storm.md.tmp" "$REPORT_OUT" || fail "report"
 log "report: $REPORT_OUT (raw: $RESULTS, logs: $LOGS)"
 if [ ${#FAILURES[@]} -gt 0 ]; then
     for f in "${FAILURES[@]}"; do log "  - $f"; done

@@ -41,7 +41,13 @@ final class ProcSampler {
 		}
 	}
 
+	/** group -> the processes at start(): the generation serving before any restart. */
+	private final Map<String, Set<Long>> first = new HashMap<>();
+
 	void start() {
+		for (var g : groups.entrySet()) {
+			first.put(g.getKey(), pids(g.getValue()));
+		}
 		thread = new Thread(() -> {
 			while (!stopped) {
 				Window w = window;
@@ -160,7 +166,7 @@ final class ProcSampler {
 		synchronized void sample() {
 			for (var g : groups.entrySet()) {
 				Map<Long, Long> l = last.get(g.getKey());
-				Map<Long, Long> b = base.get(g.getKey());
+				Set<Long> gen0 = first.getOrDefault(g.getKey(), Set.of());
 				long rss = 0;
 				long rssNew = 0;
 				for (long pid : pids(g.getValue())) {
@@ -169,7 +175,7 @@ final class ProcSampler {
 						l.put(pid, t);
 						long kb = rssKb(pid);
 						rss += kb;
-						if (!b.containsKey(pid)) {
+						if (!gen0.contains(pid)) {
 							rssNew += kb;
 						}
 					}

@@ -503,8 +503,13 @@ final class StormGen {
 					else if (t instanceof ConnectException && String.valueOf(t.getMessage()).contains("refused")) {
 						c.settle(Kind.REFUSED, 0);
 					}
+					else if (String.valueOf(t.getMessage()).contains("reset")) {
+						// SYN answered from a listen backlog that was then closed (a
+						// restart)
+						c.settle(Kind.RESET, 0);
+					}
 					else {
-						if (c.storm) {
+						if (c.storm && !c.settled) {
 							connectErrors.computeIfAbsent(String.valueOf(t.getMessage()), k -> new LongAdder())
 								.increment();
 						}

@@ -56,6 +56,18 @@ final class StormReport {
 		List<String> disturbances = readOrEmpty(o.str("disturbances", null));
 		StringBuilder md = new StringBuilder();
 		write(md, rows, meta, problems, disturbances);
+		// hand-written findings are carried over from the previous report
+		String old = o.str("old", null);
+		if (old != null && Files.exists(Path.of(old))) {
+			String prev = Files.readString(Path.of(old));
+			int at = prev.indexOf("\n## Notes");
+			if (at >= 0) {
+				int end = prev.indexOf("\n## ", at + 5);
+				String notes = prev.substring(at + 1, end < 0 ? prev.length() : end + 1);
+				int raw = md.indexOf("## Proxy logs");
+				md.insert(raw < 0 ? md.length() : raw, notes.endsWith("\n\n") ? notes : notes + "\n");
+			}
+		}
 		Files.writeString(Path.of(o.str("out", "RESULTS-storm.md")), md.toString());
 	}
 
