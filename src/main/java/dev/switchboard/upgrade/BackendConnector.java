@@ -112,7 +112,14 @@ public class BackendConnector {
 				}
 			});
 		ChannelFuture connected = bootstrap.connect(host, port);
-		sink.onCancel(() -> connected.channel().close());
+		// The client left: close the connection once it exists. A connect that failed
+		// has no channel to close (closing the placeholder of one that could not even be
+		// created, e.g. out of file descriptors, throws).
+		sink.onCancel(() -> connected.addListener((ChannelFuture future) -> {
+			if (future.isSuccess()) {
+				future.channel().close();
+			}
+		}));
 		connected.addListener((ChannelFuture future) -> {
 			if (!future.isSuccess()) {
 				sink.error(connectFailure(backend, settings, future.cause()));

@@ -97,7 +97,8 @@ public final class LoadGen {
 	public static void main(String[] args) throws Exception {
 		Opts o = new Opts(args);
 		if (o.positional.isEmpty()) {
-			System.err.println("usage: loadgen probe|handshake|latency|throughput|large|idle --url ws://... [options]");
+			System.err
+				.println("usage: loadgen probe|handshake|latency|throughput|large|idle|storm --url ws://... [options]");
 			System.exit(2);
 		}
 		String workload = o.positional.get(0);
@@ -113,6 +114,7 @@ public final class LoadGen {
 				case "large" ->
 					lg.echo(o.integer("connections", 4), o.integer("inflight", 1), o.integer("size", 1 << 20));
 				case "idle" -> lg.idle();
+				case "storm" -> new StormGen(o, lg.result, lg.target, lg.group, lg.base).run();
 				default -> throw new IllegalArgumentException("unknown workload " + workload);
 			};
 		}

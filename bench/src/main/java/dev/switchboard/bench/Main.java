@@ -28,6 +28,7 @@ public final class Main {
 			case "otlp-sink" -> OtlpSink.main(rest);
 			case "loadgen" -> LoadGen.main(rest);
 			case "report" -> Report.main(rest);
+			case "storm-report" -> StormReport.main(rest);
 			case "free-ports" -> Tools.freePorts(rest);
 			case "jvm-mem" -> Tools.jvmMem(rest);
 			default -> {
@@ -42,8 +43,9 @@ public final class Main {
 				usage: java -jar switchboard-bench.jar <program> [options]
 				  echo-server --port P [--host 127.0.0.1] [--threads N]
 				  otlp-sink --port P
-				  loadgen probe|handshake|latency|throughput|large|idle --url ws://127.0.0.1:P/path [options]
+				  loadgen probe|handshake|latency|throughput|large|idle|storm --url ws://127.0.0.1:P/path [options]
 				  report --results FILE --meta FILE --out FILE [--old FILE]
+				  storm-report --results FILE --meta FILE --out FILE [--problems FILE] [--disturbances FILE]
 				  free-ports N [--from PORT]
 				  jvm-mem --pid PID --agent AGENT_JAR
 				See bench/README.md.""");
