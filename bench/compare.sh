@@ -28,6 +28,11 @@ Environment:
   JAVA=java, SB_JAVA=$JAVA, SB_JVM_OPTS="-Xms512m -Xmx512m", SB_EXTRA_ARGS=""
   OLD_ARGS, NEW_ARGS      gateway arguments for one side only (e.g. the same jar with tracing on)
   WORKLOADS="handshake latency throughput large"   the workloads to run
+  LOADGEN_ARGS            extra load generator arguments for every warm-up and measured run of both sides,
+                          parsed like shell words (quotes and backslashes work, nothing is expanded or run),
+                          e.g. LOADGEN_ARGS='--header "Origin: https://bench.example"'
+  LOADGEN_ARGS_FILE       the same from a file, one argument per line, taken verbatim (no quoting
+                          needed: for values that hold quotes, such as a long Bearer token); both may be set
   SB_METRICS_OFF_ARGS     gateway arguments (default as run.sh's legs 1-5: access log and meters off)
   SB_HS_WARM_S=30 SB_WARM_S=5   warm-up per gateway per repetition (handshakes; echo and 1 MiB each)
   OTHER_MAX_PCT=25 MAX_ATTEMPTS=2 RETRY_BUDGET=6   re-measure windows disturbed by other processes
@@ -82,6 +87,21 @@ OLD_ARGS=${OLD_ARGS:-}
 NEW_ARGS=${NEW_ARGS:-}
 WORKLOADS=${WORKLOADS:-handshake latency throughput large}
 SB_METRICS_OFF_ARGS=${SB_METRICS_OFF_ARGS---switchboard.access-log.enabled=false --management.metrics.enable.switchboard=false}
+# LOADGEN_ARGS as an array: shell-word parsing by xargs (quotes and backslashes, no expansion, no command
+# substitution: safer than eval), then one argument per line of LOADGEN_ARGS_FILE, verbatim.
+LOADGEN_ARGS=${LOADGEN_ARGS:-}
+LOADGEN_ARGS_FILE=${LOADGEN_ARGS_FILE:-}
+LOADGEN_EXTRA=()
+if [ -n "$LOADGEN_ARGS" ]; then
+    if ! printf '%s' "$LOADGEN_ARGS" | xargs -r printf '%s\0' > /dev/null; then
+        echo "LOADGEN_ARGS: cannot parse (unbalanced quotes?): $LOADGEN_ARGS" >&2; exit 2
+    fi
+    while IFS= read -r -d '' _w; do LOADGEN_EXTRA+=("$_w"); done < <(printf '%s' "$LOADGEN_ARGS" | xargs -r printf '%s\0')
+fi
+if [ -n "$LOADGEN_ARGS_FILE" ]; then
+    [ -f "$LOADGEN_ARGS_FILE" ] || { echo "LOADGEN_ARGS_FILE: $LOADGEN_ARGS_FILE does not exist" >&2; exit 2; }
+    while IFS= read -r _w || [ -n "$_w" ]; do [ -n "$_w" ] && LOADGEN_EXTRA+=("$_w"); done < "$LOADGEN_ARGS_FILE"
+fi
 TOOL_OPTS="-Xms256m -Xmx1g -XX:+AlwaysPreTouch -Dio.netty.leakDetection.level=disabled"
 BENCH_JAR=${BENCH_JAR:-$BENCH_DIR/target/switchboard-bench.jar}
 OUT_DIR=${OUT_DIR:-/tmp/sb-compare}
@@ -125,6 +145,9 @@ BENCH_CMD=("$JAVA" $TOOL_OPTS -jar "$OUT_DIR/bench.jar")
     echo "bench_jar=$BENCH_JAR sha1=$(sha1sum < "$BENCH_JAR" | cut -c1-12)"
     echo "sb_jvm_opts=$SB_JVM_OPTS sb_args=$SB_METRICS_OFF_ARGS $SB_EXTRA_ARGS"
     echo "old_args=$OLD_ARGS new_args=$NEW_ARGS workloads=$WORKLOADS"
+    # the arguments, not their values: a header may carry a token
+    [ ${#LOADGEN_EXTRA[@]} -gt 0 ] && echo "loadgen_args=${#LOADGEN_EXTRA[@]} extra: $(printf '%s\n' "${LOADGEN_EXTRA[@]}" \
+        | sed -E 's/^(Authorization: *[A-Za-z]+ ).*/\1<redacted>/I; s/^(Cookie: *).*/\1<redacted>/I' | paste -sd '|')"
     echo "reps=$REPS short=$SHORT warm=${SB_HS_WARM_S}s handshakes + ${SB_WARM_S}s echo + ${SB_WARM_S}s 1MiB per gateway per rep"
     echo "durations: handshake ${HS_WARM}+${HS_DUR}s (${HS_CONC} conc); latency ${LAT_WARM}+${LAT_DUR}s (${LAT_RATE} msg/s, ${LAT_CONNS} conns); throughput ${THR_WARM}+${THR_DUR}s (${THR_CONNS}x${THR_INFLIGHT}, 64 B); 1 MiB ${BIG_WARM}+${BIG_DUR}s (${BIG_CONNS} conns)"
 } > "$OUT_DIR/meta.txt"
@@ -200,12 +223,12 @@ warm_gw() { # old|new  (run.sh: SB_HS_WARM_S s handshakes, SB_WARM_S s echo, SB_
     local url
     url=$(gw_url "$1")
     [ "$SB_HS_WARM_S" != 0 ] && "${BENCH_CMD[@]}" loadgen handshake --url "$url" --concurrency "$HS_CONC" \
-        --warmup 0 --duration "$SB_HS_WARM_S" > /dev/null 2>&1
+        --warmup 0 --duration "$SB_HS_WARM_S" "${LOADGEN_EXTRA[@]}" > /dev/null 2>&1
     if [ "$SB_WARM_S" != 0 ]; then
         "${BENCH_CMD[@]}" loadgen throughput --url "$url" --connections "$THR_CONNS" --inflight "$THR_INFLIGHT" \
-            --warmup 0 --duration "$SB_WARM_S" > /dev/null 2>&1
+            --warmup 0 --duration "$SB_WARM_S" "${LOADGEN_EXTRA[@]}" > /dev/null 2>&1
         "${BENCH_CMD[@]}" loadgen large --url "$url" --connections "$BIG_CONNS" \
-            --warmup 0 --duration "$SB_WARM_S" > /dev/null 2>&1
+            --warmup 0 --duration "$SB_WARM_S" "${LOADGEN_EXTRA[@]}" > /dev/null 2>&1
     fi
 }
 
@@ -241,7 +264,7 @@ run_lg() { # rep old|new workload pos   -> one RESULT line in $RESULTS
         # shellcheck disable=SC2046
         "${BENCH_CMD[@]}" loadgen "$w" --url "$(gw_url "$g")" --clk-tck "$CLK_TCK" \
             --tag "rep=$rep" --tag "gw=$g" --tag "pos=$pos" --cpu "backend=$BACKEND_PID" --cpu "proxy=$pid" \
-            $(workload_args "$w") > "$out" 2> "${out%.out}.err"
+            $(workload_args "$w") "${LOADGEN_EXTRA[@]}" > "$out" 2> "${out%.out}.err"
         rc=$?
         line=$(grep '^RESULT ' "$out" | tail -n 1)
         [ -n "$line" ] || line="RESULT rep=$rep gw=$g pos=$pos workload=$w ok=0 error=no_result_(see_$(basename "$out"))"
@@ -287,7 +310,8 @@ for rep in $(seq 1 "$REPS"); do
         t0=$(date +%s)
         if wait_port "$(gw_port "$g")" 120 "$(gw_pid "$g")"; then
             out="$LOGS/r$rep-$g-probe.out"
-            if "${BENCH_CMD[@]}" loadgen probe --url "$(gw_url "$g")" $(workload_args probe) > "$out" 2>&1; then
+            if "${BENCH_CMD[@]}" loadgen probe --url "$(gw_url "$g")" $(workload_args probe) "${LOADGEN_EXTRA[@]}" \
+                > "$out" 2>&1; then
                 up+=("$g")
             else
                 fail "$g does not echo (rep $rep: $(grep -o 'error=[^ ]*' "$out" | head -n 1))"
