@@ -134,17 +134,22 @@ class TunnelLimitsTest {
 	@Order(2)
 	void aClientOverItsHandshakeRateGets429WithRetryAfterWhileOthersCarryOn() throws Exception {
 		PrometheusScrape before = PrometheusScrape.of(localManagementPort);
-		// A burst of two, then one a second: the third at once is over the rate.
-		assertThat(handshake(localPort, "/rated/ws", "198.51.100.20")).startsWith("HTTP/1.1 101");
-		assertThat(handshake(localPort, "/rated/ws", "198.51.100.20")).startsWith("HTTP/1.1 101");
-		String head = handshake(localPort, "/rated/ws", "198.51.100.20");
-		assertThat(head).startsWith("HTTP/1.1 429").contains("Retry-After: 1");
+		// A burst of two, then one a second. The limiter's clock has whole seconds, so a
+		// second may tick during the burst and refill one token: of five handshakes sent
+		// at once, two or three get their 101 and the rest 429.
+		List<String> heads = new ArrayList<>();
+		for (int i = 0; i < 5; i++) {
+			heads.add(handshake(localPort, "/rated/ws", "198.51.100.20"));
+		}
+		assertThat(heads.subList(0, 2)).allSatisfy((head) -> assertThat(head).startsWith("HTTP/1.1 101"));
+		List<String> refused = heads.stream().filter((head) -> head.startsWith("HTTP/1.1 429")).toList();
+		assertThat(refused).hasSizeBetween(2, 3).allSatisfy((head) -> assertThat(head).contains("Retry-After: 1"));
 		assertThat(handshake(localPort, "/rated/ws", "198.51.100.21")).as("another client").startsWith("HTTP/1.1 101");
 		PrometheusScrape after = PrometheusScrape.of(localManagementPort);
 		String[] labels = { "route=rated", "outcome=refused_by_policy", "status=429", "reason=rate" };
 		assertThat(
 				after.value("switchboard_upgrades_total", labels) - before.value("switchboard_upgrades_total", labels))
-			.isEqualTo(1);
+			.isEqualTo(refused.size());
 	}
 
 	@Test
