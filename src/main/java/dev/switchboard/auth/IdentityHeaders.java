@@ -7,8 +7,8 @@ import org.springframework.security.oauth2.jwt.Jwt;
 
 /**
  * What the backend is told about an authenticated client. Every configured header is
- * present, empty when the token lacks the claim, so a client's own copy is always
- * removed.
+ * present, empty when the token lacks the claim, so a client's own copy is always removed
+ * (by {@code ClientIdentity.applyTo}).
  */
 final class IdentityHeaders {
 

@@ -14,6 +14,7 @@ import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.cors.reactive.CorsUtils;
 import org.springframework.web.server.ServerWebExchange;
 
+import dev.switchboard.ClientIdentity;
 import dev.switchboard.ExchangeAttributes;
 import dev.switchboard.OneLineAnswer;
 import dev.switchboard.upgrade.HandshakePolicy;
@@ -65,16 +66,9 @@ class JwtHttpFilter implements GlobalFilter, Ordered {
 		if (identity == null) {
 			return exchange;
 		}
-		return exchange.mutate().request((request) -> request.headers((headers) -> {
-			for (var header : identity.headerSet()) {
-				if (header.getValue().isEmpty()) {
-					headers.remove(header.getKey());
-				}
-				else {
-					headers.put(header.getKey(), header.getValue());
-				}
-			}
-		})).build();
+		return exchange.mutate()
+			.request((request) -> request.headers((headers) -> ClientIdentity.applyTo(headers, identity)))
+			.build();
 	}
 
 	private static Mono<Void> refuse(ServerWebExchange exchange, Route route, HandshakePolicy.Refusal refusal) {

@@ -83,9 +83,7 @@ final class Handshake {
 	}
 
 	private void recordAll(HandshakeOutcome outcome, int status, long duration) {
-		for (HandshakeRecorder recorder : this.recorders) {
-			recorder.record(this.exchange, this.routeId, outcome, status, duration);
-		}
+		HandshakeRecorder.recordAll(this.recorders, this.exchange, this.routeId, outcome, status, duration);
 	}
 
 	TraceContext traceContext() {

@@ -21,8 +21,8 @@ public interface HandshakeRecorder {
 	void record(ServerWebExchange exchange, String routeId, HandshakeOutcome outcome, int status, long durationNanos);
 
 	/**
-	 * Records a handshake answered outside the tunnel filter (shed, rate-limited) with
-	 * every recorder.
+	 * Records one handshake's outcome with every recorder: the tunnel filter's, and those
+	 * answered before it (shed, rate-limited).
 	 */
 	static void recordAll(List<HandshakeRecorder> recorders, ServerWebExchange exchange, String routeId,
 			HandshakeOutcome outcome, int status, long durationNanos) {

@@ -34,6 +34,7 @@ import org.springframework.http.support.Netty4HeadersAdapter;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.util.UriComponentsBuilder;
 
+import dev.switchboard.ClientIdentity;
 import dev.switchboard.ExchangeAttributes;
 import dev.switchboard.FilterOrder;
 import dev.switchboard.InstanceKey;
@@ -171,15 +172,7 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 			if (filtered == request.getHeaders()) {
 				filtered = HttpHeaders.copyOf(filtered);
 			}
-			// Every configured name is there: an empty one removes the client's copy.
-			for (var header : identity.headerSet()) {
-				if (header.getValue().isEmpty()) {
-					filtered.remove(header.getKey());
-				}
-				else {
-					filtered.put(header.getKey(), header.getValue());
-				}
-			}
+			ClientIdentity.applyTo(filtered, identity);
 		}
 		if (handshake.span != null) {
 			// The header filters return a copy unless none changed anything: then they
