@@ -46,6 +46,8 @@ class JwtHandshakeTest {
 
 	static final TestIssuer issuer = new TestIssuer();
 
+	private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
 	@LocalServerPort
 	int port;
 
@@ -216,12 +218,9 @@ class JwtHandshakeTest {
 
 	@Test
 	void plainHttpOnTheRouteNeedsTheSameToken() throws Exception {
-		try (RawHttp raw = new RawHttp(this.port)) {
-			raw.socket().setSoTimeout(10_000);
-			assertThat(raw.send("GET /secure/http/poll HTTP/1.1\r\nHost: gateway\r\n\r\n").readHead())
-				.startsWith("HTTP/1.1 401")
-				.contains("WWW-Authenticate: Bearer realm=\"secure\"");
-		}
+		assertThat(RawHttp.head(this.port, "GET /secure/http/poll HTTP/1.1\r\nHost: gateway\r\n\r\n", TIMEOUT))
+			.startsWith("HTTP/1.1 401")
+			.contains("WWW-Authenticate: Bearer realm=\"secure\"");
 		String token = issuer.token("grace", Instant.now().plusSeconds(600), Map.of("email", "grace@example.com"));
 		try (RawHttp raw = new RawHttp(this.port)) {
 			raw.socket().setSoTimeout(10_000);
@@ -235,14 +234,9 @@ class JwtHandshakeTest {
 				.doesNotContain("X-Auth-Subject: admin");
 		}
 		assertThat(backend.awaitRequest("/http/poll").uri()).isEqualTo("/http/poll?sid=1");
-		try (RawHttp raw = new RawHttp(this.port)) {
-			raw.socket().setSoTimeout(10_000);
-			String preflight = raw
-				.send("OPTIONS /secure/http/poll HTTP/1.1\r\nHost: gateway\r\n"
-						+ "Origin: https://chat.example.com\r\nAccess-Control-Request-Method: GET\r\n\r\n")
-				.readHead();
-			assertThat(preflight).as("a CORS preflight carries no credentials").doesNotStartWith("HTTP/1.1 401");
-		}
+		String preflight = RawHttp.head(this.port, "OPTIONS /secure/http/poll HTTP/1.1\r\nHost: gateway\r\n"
+				+ "Origin: https://chat.example.com\r\nAccess-Control-Request-Method: GET\r\n\r\n", TIMEOUT);
+		assertThat(preflight).as("a CORS preflight carries no credentials").doesNotStartWith("HTTP/1.1 401");
 	}
 
 	@Test
@@ -267,10 +261,7 @@ class JwtHandshakeTest {
 
 	/** A valid WebSocket handshake over a raw socket; returns the response head. */
 	private String handshake(String path, String... extraHeaders) throws IOException {
-		try (RawHttp raw = new RawHttp(this.port)) {
-			raw.socket().setSoTimeout((int) Duration.ofSeconds(10).toMillis());
-			return raw.send(RawHttp.webSocketHandshake(path, extraHeaders)).readHead();
-		}
+		return RawHttp.head(this.port, RawHttp.webSocketHandshake(path, extraHeaders), TIMEOUT);
 	}
 
 }

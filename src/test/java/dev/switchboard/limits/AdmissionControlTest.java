@@ -104,10 +104,7 @@ class AdmissionControlTest {
 	}
 
 	private String answer(String path) throws IOException {
-		try (RawHttp raw = new RawHttp(this.port)) {
-			raw.socket().setSoTimeout(10_000);
-			return raw.send(handshake(path)).readHead();
-		}
+		return RawHttp.head(this.port, handshake(path), Duration.ofSeconds(10));
 	}
 
 	private static String handshake(String path) {

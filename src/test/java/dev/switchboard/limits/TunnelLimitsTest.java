@@ -254,10 +254,7 @@ class TunnelLimitsTest {
 
 	/** A handshake over a raw socket, closed right after the answer; returns its head. */
 	private static String handshake(int port, String path, String client) throws IOException {
-		try (RawHttp raw = new RawHttp(port)) {
-			raw.socket().setSoTimeout((int) BOUND.toMillis());
-			return raw.send(handshakeRequest(path, client)).readHead();
-		}
+		return RawHttp.head(port, handshakeRequest(path, client), BOUND);
 	}
 
 	private static String handshakeRequest(String path, String client) {

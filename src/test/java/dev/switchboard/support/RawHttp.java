@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * Speaks HTTP over a plain socket, byte for byte, for requests no HTTP client will send
@@ -94,6 +95,17 @@ public final class RawHttp implements AutoCloseable {
 	@Override
 	public void close() throws IOException {
 		this.socket.close();
+	}
+
+	/**
+	 * Sends {@code request} on a connection of its own and returns the answer's head,
+	 * waiting at most {@code timeout} for it; the connection is closed after.
+	 */
+	public static String head(int port, String request, Duration timeout) throws IOException {
+		try (RawHttp raw = new RawHttp(port)) {
+			raw.socket().setSoTimeout((int) timeout.toMillis());
+			return raw.send(request).readHead();
+		}
 	}
 
 	/**
