@@ -177,6 +177,13 @@ class TunnelRelayTest extends GatewayTest {
 		}
 	}
 
+	/**
+	 * What the four sockets between the flooding backend and a client that does not read
+	 * may hold on loopback besides the gateway's queue (send and receive buffers grow up
+	 * to several MB each); seen up to 44 MiB on a clean CI machine.
+	 */
+	private static final long KERNEL_BUFFERS = 48L * 1024 * 1024;
+
 	@Test
 	void aClientThatStopsReadingSlowsTheBackendDown() throws Exception {
 		long total = 128L * 1024 * 1024;
@@ -189,7 +196,7 @@ class TunnelRelayTest extends GatewayTest {
 			// The client reads nothing: the backend must stall far below the total, held
 			// back by TCP.
 			long stalledAt = awaitStall();
-			assertThat(stalledAt).isLessThan(48L * 1024 * 1024);
+			assertThat(stalledAt).isLessThan(4L * 1024 * 1024 + KERNEL_BUFFERS);
 			// Reading again lets everything through.
 			long payload = 0;
 			InputStream in = raw.socket().getInputStream();
@@ -216,10 +223,11 @@ class TunnelRelayTest extends GatewayTest {
 		long total = 256L * 1024 * 1024;
 		long withDefault = stallPoint("/ws/flood?bytes=" + total);
 		long withRoomy = stallPoint("/roomy/ws/flood?bytes=" + total);
-		assertThat(withDefault).as("4 MB queued at most, plus the kernel's buffers").isLessThan(32L * 1024 * 1024);
+		assertThat(withDefault).as("4 MB queued at most, plus the kernel's buffers")
+			.isLessThan(4L * 1024 * 1024 + KERNEL_BUFFERS);
 		assertThat(withRoomy).as("the route's 64 MB are used before reading stops")
 			.isGreaterThan(64L * 1024 * 1024)
-			.isLessThan(96L * 1024 * 1024);
+			.isLessThan(64L * 1024 * 1024 + KERNEL_BUFFERS);
 	}
 
 	private long stallPoint(String path) throws Exception {
