@@ -4,7 +4,11 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -94,6 +98,9 @@ class TunnelLimitsTest {
 		route(args, 1, "capped", uri, "Path=/capped/**", "max-tunnels-per-route=1");
 		route(args, 2, "open", uri, "Path=/open/**", "idle-timeout=1h");
 		route(args, 3, "rated", uri, "Path=/rated/**", "idle-timeout=1h");
+		// Limits of 40 and 200: replicas reserve slots two and ten at a time.
+		route(args, 4, "wide", uri, "Path=/wide/**", "max-tunnels-per-client=40");
+		route(args, 5, "broad", uri, "Path=/broad/**", "max-tunnels-per-client=200");
 		String limiter = "--spring.cloud.gateway.server.webflux.routes[3].filters[1]";
 		args.addAll(List.of(limiter + ".name=RequestRateLimiter", limiter + ".args[redis-rate-limiter.replenishRate]=1",
 				limiter + ".args[redis-rate-limiter.burstCapacity]=2"));
@@ -200,6 +207,64 @@ class TunnelLimitsTest {
 	}
 
 	@Test
+	@Order(4)
+	void replicasReservingSlotsAheadNeverExceedTheLimitAndGiveFreedSlotsBack() throws Exception {
+		List<WsClient> onLocal = new ArrayList<>();
+		List<WsClient> onChild = new ArrayList<>();
+		try {
+			for (int i = 0; i < 20; i++) {
+				onLocal.add(connect(localPort, "/wide/ws", "203.0.113.40"));
+				onChild.add(connect(childPort, "/wide/ws", "203.0.113.40"));
+			}
+			assertThat(handshake(localPort, "/wide/ws", "203.0.113.40")).as("41st, this replica")
+				.startsWith("HTTP/1.1 503");
+			assertThat(handshake(childPort, "/wide/ws", "203.0.113.40")).as("41st, the other replica")
+				.startsWith("HTTP/1.1 503");
+			closeAll(onLocal);
+			// Closed here, the slots are given back (a chunk at a time, the rest at the
+			// next heartbeat) and the other replica can take every one of them.
+			for (int i = 0; i < 20; i++) {
+				long deadline = System.nanoTime() + BOUND.toNanos();
+				while (true) {
+					assertThat(System.nanoTime()).as("slot " + i + " given back").isLessThan(deadline);
+					try {
+						onChild.add(connect(childPort, "/wide/ws", "203.0.113.40"));
+						break;
+					}
+					catch (RuntimeException refused) {
+						// 503 until the closes have been counted
+					}
+				}
+			}
+			assertThat(handshake(childPort, "/wide/ws", "203.0.113.40")).as("41st again").startsWith("HTTP/1.1 503");
+		}
+		finally {
+			closeAll(onLocal);
+			closeAll(onChild);
+		}
+	}
+
+	@Test
+	@Order(4)
+	void handshakesTakeReservedSlotsWithoutAskingRedisEachTime() throws Exception {
+		List<WsClient> tunnels = new ArrayList<>();
+		RedisClient direct = RedisClient.create("redis://127.0.0.1:" + redisPort);
+		try (StatefulRedisConnection<String, String> redisConnection = direct.connect()) {
+			long before = scriptCalls(redisConnection);
+			for (int i = 0; i < 20; i++) {
+				tunnels.add(connect(localPort, "/broad/ws", "203.0.113.50"));
+			}
+			// Two reservations of ten, and a heartbeat's confirmation or two; a round
+			// trip per handshake would be twenty.
+			assertThat(scriptCalls(redisConnection) - before).isLessThan(10);
+		}
+		finally {
+			closeAll(tunnels);
+			direct.shutdown();
+		}
+	}
+
+	@Test
 	@Order(5)
 	void theLimitIsSharedByTheReplicasAndAKilledReplicasSlotsComeBack() throws Exception {
 		// One tunnel on each replica: this replica's heartbeat keeps the count alive, so
@@ -235,6 +300,24 @@ class TunnelLimitsTest {
 			assertThat(System.nanoTime()).as("shared again once Redis answers").isLessThan(deadline);
 			Thread.onSpinWait();
 		}
+	}
+
+	/** Scripts Redis has run since it started (the limits' and the rate limiter's). */
+	private static long scriptCalls(StatefulRedisConnection<String, String> redisConnection) {
+		String stats = redisConnection.sync().info("commandstats");
+		Matcher calls = Pattern.compile("cmdstat_(?:evalsha|eval):calls=(\\d+)").matcher(stats);
+		long total = 0;
+		while (calls.find()) {
+			total += Long.parseLong(calls.group(1));
+		}
+		return total;
+	}
+
+	private static void closeAll(List<WsClient> clients) {
+		for (WsClient client : clients) {
+			client.close();
+		}
+		clients.clear();
 	}
 
 	/** Tries a handshake until one gets its 101 (a slot is given back asynchronously). */
