@@ -14,6 +14,8 @@
 #             (replenish/burst 1,000,000: never refuses, still one Redis round trip) vs none
 #   origin, limits, rate   one of the three alone vs none
 #   jwt       NEW_JAR against itself: auth=jwt (JWKS from the local server) vs none
+#   <leg>-vs-old  (policies-vs-old, limits-vs-old, ...) OLD_JAR vs NEW_JAR, both with that leg's policy:
+#             before/after figures for a change to a policy's own cost
 # Every policy leg sends "Origin: https://bench.example" (and the jwt leg a Bearer token) on both
 # sides and gives both sides the same Redis, so the only difference is the route's configuration.
 set -uo pipefail
@@ -28,7 +30,7 @@ while [ $# -gt 0 ]; do
         --short) SHORT_ARG=(--short) ;;
         --smoke) SHORT_ARG=(--smoke) ;;
         --legs) LEGS=$2; shift ;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -154,6 +156,16 @@ for leg in $LEGS; do
             OLD_JAR=$NEW_JAR NEW_JAR=$NEW_JAR BENCH_JAR=$BENCH_JAR OUT_DIR=$BASE_DIR/$leg \
                 OLD_LABEL=none NEW_LABEL=$leg WORKLOADS=handshake SB_EXTRA_ARGS="$REDIS_ARGS" \
                 OLD_ARGS="" NEW_ARGS="$(leg_args "$leg")" LOADGEN_ARGS="" LOADGEN_ARGS_FILE="$lgfile" \
+                bash "$BENCH_DIR/compare.sh" --reps "$REPS" "${SHORT_ARG[@]}" ;;
+        *-vs-old)
+            : "${OLD_JAR:?the $leg leg needs OLD_JAR}"
+            policy=${leg%-vs-old}
+            lgfile=$BASE_DIR/lg-origin.args
+            [ "$policy" = jwt ] && lgfile=$BASE_DIR/lg-jwt.args
+            log "=== $leg: $OLD_JAR vs $NEW_JAR, both with $(leg_args "$policy")"
+            OLD_JAR=$OLD_JAR NEW_JAR=$NEW_JAR BENCH_JAR=$BENCH_JAR OUT_DIR=$BASE_DIR/$leg \
+                OLD_LABEL=old NEW_LABEL=new WORKLOADS=handshake SB_EXTRA_ARGS="$REDIS_ARGS $(leg_args "$policy")" \
+                OLD_ARGS="" NEW_ARGS="" LOADGEN_ARGS="" LOADGEN_ARGS_FILE="$lgfile" \
                 bash "$BENCH_DIR/compare.sh" --reps "$REPS" "${SHORT_ARG[@]}" ;;
         *) log "unknown leg: $leg" ;;
     esac

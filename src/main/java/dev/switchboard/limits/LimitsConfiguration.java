@@ -1,15 +1,23 @@
 package dev.switchboard.limits;
 
+import java.util.List;
+
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cloud.gateway.config.GatewayProperties;
+import org.springframework.cloud.gateway.filter.FilterDefinition;
+import org.springframework.cloud.gateway.filter.ratelimit.RedisRateLimiter;
+import org.springframework.cloud.gateway.support.ConfigurationService;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
 
 import dev.switchboard.config.RouteSettings;
 import dev.switchboard.forwarded.ClientOrigin;
@@ -44,20 +52,27 @@ class LimitsConfiguration {
 	}
 
 	/**
-	 * With a limited route, the Redis connection is open and warm before the gateway
-	 * reports ready (else the first handshakes would find it closed and count alone).
+	 * With a limited or rate-limited route, the Redis connection is open and warm before
+	 * the gateway reports ready (else the first handshakes would find it closed: counted
+	 * alone, or let through by the rate limiter).
 	 */
 	@Bean
 	SmartInitializingSingleton switchboardLimitsRedisWarmUp(RouteSettings<LimitSettings> settings,
 			GatewayProperties gateway, RedisCommands redis, SwitchboardRedisProperties redisProperties) {
 		return () -> {
-			boolean limited = settings.defaults().any() || gateway.getRoutes()
-				.stream()
-				.anyMatch((route) -> settings.resolve(route.getId(), route.getMetadata()).any());
+			boolean limited = settings.defaults().any() || rateLimited(gateway.getDefaultFilters())
+					|| gateway.getRoutes()
+						.stream()
+						.anyMatch((route) -> settings.resolve(route.getId(), route.getMetadata()).any()
+								|| rateLimited(route.getFilters()));
 			if (limited) {
 				redis.openAndWarm(redisProperties.getTimeout().multipliedBy(4));
 			}
 		};
+	}
+
+	private static boolean rateLimited(List<FilterDefinition> filters) {
+		return filters.stream().anyMatch((filter) -> "RequestRateLimiter".equals(filter.getName()));
 	}
 
 	/**
@@ -67,6 +82,17 @@ class LimitsConfiguration {
 	@Bean
 	ClientAddressKeyResolver switchboardClientAddress(ClientOrigin clientOrigin) {
 		return new ClientAddressKeyResolver(clientOrigin);
+	}
+
+	/**
+	 * Spring Cloud Gateway's Redis rate limiter with its script run on the gateway's
+	 * Lettuce connection (replaces the gateway's own bean of this name and type).
+	 */
+	@Bean
+	RedisRateLimiter redisRateLimiter(ReactiveStringRedisTemplate template,
+			@Qualifier(RedisRateLimiter.REDIS_SCRIPT_NAME) RedisScript<List<Long>> script,
+			ConfigurationService configurationService, RedisCommands redis) {
+		return new LettuceRedisRateLimiter(template, script, configurationService, redis);
 	}
 
 	@Bean

@@ -1,6 +1,7 @@
 package dev.switchboard.redis;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -75,16 +76,27 @@ public final class RedisCommands implements SmartLifecycle {
 	 * @return the script's integer answer
 	 */
 	public CompletionStage<Long> script(LuaScript script, String key, String... args) {
+		return run(script, ScriptOutputType.INTEGER, new String[] { key }, args);
+	}
+
+	/**
+	 * Runs a Lua script on keys of one hash slot, like
+	 * {@link #script(LuaScript, String, String...)}.
+	 * @return the script's answer, a list (integers as {@code Long})
+	 */
+	public CompletionStage<List<Object>> scriptList(LuaScript script, String[] keys, String... args) {
+		return run(script, ScriptOutputType.MULTI, keys, args);
+	}
+
+	private <T> CompletionStage<T> run(LuaScript script, ScriptOutputType type, String[] keys, String... args) {
 		RedisClusterAsyncCommands<String, String> redis = commands();
 		if (redis == null) {
 			return notOpen();
 		}
-		String[] keys = { key };
-		return redis.<Long>evalsha(script.sha1(), ScriptOutputType.INTEGER, keys, args)
+		return redis.<T>evalsha(script.sha1(), type, keys, args)
 			.exceptionallyCompose(
 					(ex) -> (ex instanceof RedisNoScriptException || ex.getCause() instanceof RedisNoScriptException)
-							? redis.<Long>eval(script.text(), ScriptOutputType.INTEGER, keys, args)
-							: CompletableFuture.failedFuture(ex));
+							? redis.<T>eval(script.text(), type, keys, args) : CompletableFuture.failedFuture(ex));
 	}
 
 	public CompletionStage<String> ping() {

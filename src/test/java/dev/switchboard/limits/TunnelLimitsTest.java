@@ -292,6 +292,10 @@ class TunnelLimitsTest {
 				WsClient second = connect(localPort, "/limited/ws", "192.0.2.1")) {
 			assertThat(handshake(localPort, "/limited/ws", "192.0.2.1")).startsWith("HTTP/1.1 503");
 			assertThat(PrometheusScrape.of(localManagementPort).value("switchboard_limits_shared")).isEqualTo(0);
+			for (int i = 0; i < 4; i++) {
+				assertThat(handshake(localPort, "/rated/ws", "192.0.2.2")).as("the rate limiter fails open")
+					.startsWith("HTTP/1.1 101");
+			}
 		}
 		assertThat(eventually101(localPort, "/limited/ws", "192.0.2.1")).isTrue();
 		redis = EmbeddedRedis.start(redisPort);
