@@ -26,6 +26,9 @@ usage() {
 
 Environment (all optional):
   SWITCHBOARD_JAR=path     gateway jar (default: target/switchboard-*.jar, built when missing or stale)
+  SB_APP_DIR=path          start the gateway as the container image does instead: "java -jar switchboard.jar"
+                           from this directory (the jar extracted with lib/, as deploy/aot-training.sh uses;
+                           put its -XX:AOTCache=... in SB_JVM_OPTS)
   SB_JVM_OPTS="-Xms512m -Xmx512m"  SB_EXTRA_ARGS="..."  JAVA=java  SB_JAVA=$JAVA
   BACKOFF="--initial-backoff-ms 100 --multiplier 2 --jitter 0.5 --max-backoff-ms 5000"
   CONNECT_TIMEOUT_MS=10000 RAMP_PER_S=1000 STORM_TIMEOUT_S=120 HOLD_S=2
@@ -144,7 +147,7 @@ meta date "$(date -u '+%Y-%m-%d %H:%M UTC')"
 meta machine "$(nproc) cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/^MemTotal:/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
 meta java "$("$SB_JAVA" -version 2>&1 | sed -n 2p)"
 meta nginx "$("$NGINX_BIN" -v 2>&1 | sed 's/^nginx version: //'): worker_processes auto, worker_connections 16384, worker_rlimit_nofile 20000, access_log off (run.sh's recipe)"
-meta sb "$SB_JVM_OPTS, one route to the echo backend, $SB_METRICS_OFF_ARGS $SB_EXTRA_ARGS; jar $(basename "$SB_JAR") ($(date -u -r "$SB_JAR" '+%Y-%m-%d %H:%M UTC')), git $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null)"
+meta sb "$SB_JVM_OPTS, one route to the echo backend, $SB_METRICS_OFF_ARGS $SB_EXTRA_ARGS; jar $(basename "$SB_JAR") ($(date -u -r "$SB_JAR" '+%Y-%m-%d %H:%M UTC')), git $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null)${SB_APP_DIR:+; started as the image starts it: java -jar switchboard.jar from $SB_APP_DIR}"
 meta clients "$CLIENTS"
 meta reps "$REPS"
 meta variants "$VARIANTS"
@@ -164,6 +167,17 @@ trap 'log "interrupted"; exit 130' INT TERM
 BACKEND_PID=$!
 wait_port "$BACKEND_PORT" 30 "$BACKEND_PID" || { cat "$LOGS/backend.log" >&2; log "echo backend did not start"; exit 1; }
 
+# The gateway's java command, run in the background (exec keeps its PID): from SB_APP_DIR as the image
+# starts it, else the jar under test.
+switchboard_java() {
+    # shellcheck disable=SC2086
+    if [ -n "${SB_APP_DIR:-}" ]; then
+        cd "$SB_APP_DIR" && exec "$SB_JAVA" $SB_JVM_OPTS -jar switchboard.jar "$@"
+    fi
+    # shellcheck disable=SC2086
+    exec "$SB_JAVA" $SB_JVM_OPTS -jar "$SB_RUN_JAR" "$@"
+}
+
 # start_proxy target variant name -> sets PROXY_PID (not waiting for the port)
 start_proxy() {
     local target=$1 variant=$2 name=$3
@@ -176,7 +190,7 @@ start_proxy() {
         local shutdown_args=$SB_CUT_AT_ONCE
         [ "$variant" = defaults ] && shutdown_args=""
         # shellcheck disable=SC2086
-        "$SB_JAVA" $SB_JVM_OPTS -jar "$SB_RUN_JAR" \
+        switchboard_java \
             "--server.port=$PROXY_PORT" \
             "--management.server.port=0" \
             "--spring.cloud.gateway.server.webflux.routes[0].id=echo" \

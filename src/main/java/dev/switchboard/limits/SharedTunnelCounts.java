@@ -26,12 +26,11 @@ import dev.switchboard.redis.RedisCommands;
  * A replica reserves a few slots at a time (a twentieth of the limit) and hands them to
  * handshakes from memory: most handshakes and closes never wait for Redis, which was a
  * round trip per handshake and another per close (+79 us of CPU per handshake, bench/).
- * The price is slots reserved and not in use, at most a twentieth of the limit per
- * replica: another replica may refuse that many early. Closing tunnels give their slots
- * back once more than a chunk is free, and every heartbeat trims the spare to half a
- * chunk (to none for a key that took no handshake since the last one); limits under 40
- * reserve one slot at a time and give each back as its tunnel closes, as strict as
- * counting each.
+ * The price is slots reserved and not in use, at most a tenth of the limit per replica:
+ * another replica may refuse that many early. Closing tunnels give their slots back once
+ * more than two chunks are free, and every heartbeat trims the spare to a chunk (to none
+ * for a key that took no handshake since the last one); limits under 40 reserve one slot
+ * at a time and give each back as its tunnel closes, as strict as counting each.
  *
  * A replica's own reservations are the truth it rewrites to Redis on every heartbeat,
  * which repairs anything an outage or a lost message left behind, and they are what the
@@ -90,7 +89,7 @@ public class SharedTunnelCounts implements Disposable {
 
 	/** Gives slots back. ARGV: replica, how many. */
 	private static final LuaScript GIVE_BACK = LuaScript.of("""
-			local left = redis.call('HINCRBY', KEYS[1], ARGV[1], -tonumber(ARGV[2]))
+			local left = redis.call('HINCRBY', KEYS[1], ARGV[1], 0 - tonumber(ARGV[2]))
 			if left <= 0 then
 			  redis.call('HDEL', KEYS[1], ARGV[1], ARGV[1] .. '@')
 			end
@@ -98,19 +97,33 @@ public class SharedTunnelCounts implements Disposable {
 			""");
 
 	/**
-	 * Writes this replica's reservation and confirms it. ARGV: replica, count, key TTL
-	 * ms.
+	 * Confirms this replica's reservation (its time, the key's TTL) and gives back the
+	 * slots it trimmed, relative like every other message, so the order messages arrive
+	 * in does not matter. Only where Redis has no count for this replica (it restarted,
+	 * or dropped the count as stale) or the replica is unsure of it (a message failed) is
+	 * the count written as it is. ARGV: replica, count, key TTL ms, trimmed, absolute (1
+	 * or 0).
 	 */
 	private static final LuaScript CONFIRM = LuaScript.of("""
-			if tonumber(ARGV[2]) <= 0 then
+			local count = tonumber(ARGV[2])
+			local left
+			if ARGV[5] == '1' or redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
+			  left = count
+			  if left > 0 then
+			    redis.call('HSET', KEYS[1], ARGV[1], left)
+			  end
+			else
+			  left = redis.call('HINCRBY', KEYS[1], ARGV[1], 0 - tonumber(ARGV[4]))
+			end
+			if left <= 0 then
 			  redis.call('HDEL', KEYS[1], ARGV[1], ARGV[1] .. '@')
 			  return 0
 			end
 			local clock = redis.call('TIME')
 			local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-			redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], ARGV[1] .. '@', now)
+			redis.call('HSET', KEYS[1], ARGV[1] .. '@', now)
 			redis.call('PEXPIRE', KEYS[1], ARGV[3])
-			return 1
+			return left
 			""");
 
 	private final RedisCommands redis;
@@ -141,11 +154,14 @@ public class SharedTunnelCounts implements Disposable {
 
 	/**
 	 * Takes a slot for {@code key} if fewer than {@code limit} tunnels hold one, over all
-	 * replicas: from this replica's reserved slots when one is free, else by reserving.
+	 * replicas: from this replica's reserved slots when one is free, else by reserving. A
+	 * slot taken is added to {@code lease} at once, so it is given back with the lease
+	 * even when the handshake is cancelled while Redis answers.
 	 * @return whether the slot was taken
 	 */
-	public Mono<Boolean> tryAcquire(String key, int limit) {
+	public Mono<Boolean> tryAcquire(String key, int limit, TunnelLease lease) {
 		Slots slots;
+		boolean taken;
 		while (true) {
 			slots = this.own.computeIfAbsent(key, (k) -> new Slots(limit));
 			synchronized (slots) {
@@ -153,38 +169,49 @@ public class SharedTunnelCounts implements Disposable {
 					continue;
 				}
 				slots.limit = limit;
-				if (this.local) {
-					return slots.takeLocally() ? TAKEN : REFUSED;
+				if (this.local || slots.held < slots.reserved) {
+					taken = this.local ? slots.takeLocally() : slots.takeReserved();
+					break;
 				}
-				if (slots.takeReserved()) {
-					return TAKEN;
-				}
-				slots.reserving++;
-				break;
+				slots.sending();
 			}
+			return reserve(key, slots, lease);
 		}
-		return reserve(key, slots);
+		if (taken) {
+			lease.add(key);
+		}
+		return taken ? TAKEN : REFUSED;
 	}
 
-	private Mono<Boolean> reserve(String key, Slots slots) {
-		return Mono
-			.fromCompletionStage(() -> this.redis.script(RESERVE, key, this.replica, Integer.toString(slots.limit),
-					this.replicaTimeoutMillis, this.keyTtlMillis, Integer.toString(slots.chunk())))
-			.map((granted) -> {
+	private Mono<Boolean> reserve(String key, Slots slots, TunnelLease lease) {
+		// The answer is settled on the future itself, never skipped by a cancelled
+		// subscriber: a reservation Redis granted is always counted here.
+		CompletableFuture<Boolean> taken = this.redis
+			.script(RESERVE, key, this.replica, Integer.toString(slots.limit), this.replicaTimeoutMillis,
+					this.keyTtlMillis, Integer.toString(slots.chunk()))
+			.handle((granted, ex) -> {
+				boolean took;
 				synchronized (slots) {
-					slots.reserving--;
-					slots.reserved += granted.intValue();
-					// A tunnel may have closed here meanwhile: its slot is as good.
-					return slots.takeReserved();
+					slots.pending--;
+					if (ex != null) {
+						// Redis may have counted the reservation or not.
+						slots.unsure = true;
+						goLocal(ex);
+						took = slots.takeLocally();
+					}
+					else {
+						slots.reserved += granted.intValue();
+						// A tunnel may have closed meanwhile: its slot is as good.
+						took = slots.takeReserved();
+					}
 				}
+				if (took) {
+					lease.add(key);
+				}
+				return took;
 			})
-			.onErrorResume((ex) -> {
-				goLocal(ex);
-				synchronized (slots) {
-					slots.reserving--;
-					return Mono.just(slots.takeLocally());
-				}
-			});
+			.toCompletableFuture();
+		return Mono.fromFuture(taken, true);
 	}
 
 	/** Gives back a slot {@link #tryAcquire} took. */
@@ -199,14 +226,28 @@ public class SharedTunnelCounts implements Disposable {
 			if (surplus > 0) {
 				slots.reserved -= surplus;
 				if (!this.local) {
-					// Sent under the lock: Redis sees this replica's messages for a key
-					// in
-					// the order of its counts. One it misses, the next heartbeat repairs.
-					this.redis.script(GIVE_BACK, key, this.replica, Integer.toString(surplus));
+					giveBack(key, slots, surplus);
 				}
 			}
 			retireIfUnused(key, slots);
 		}
+	}
+
+	/**
+	 * Sends a give-back (under the key's lock); one that fails, the next heartbeat
+	 * repairs.
+	 */
+	private void giveBack(String key, Slots slots, int surplus) {
+		slots.sending();
+		this.redis.script(GIVE_BACK, key, this.replica, Integer.toString(surplus)).whenComplete((left, ex) -> {
+			synchronized (slots) {
+				slots.pending--;
+				if (ex != null) {
+					slots.unsure = true;
+				}
+				retireIfUnused(key, slots);
+			}
+		});
 	}
 
 	/** Whether the counts are shared through Redis right now (else per replica). */
@@ -216,16 +257,18 @@ public class SharedTunnelCounts implements Disposable {
 
 	/**
 	 * Rewrites every reservation this replica holds to Redis, trimmed to the slots in use
-	 * and (for keys still taking handshakes) half a chunk, and confirms it; back to
-	 * shared counting when Redis answers again.
+	 * and (for keys still taking handshakes) a chunk, and confirms it; back to shared
+	 * counting when Redis answers again.
 	 */
 	Mono<Void> confirmAll() {
 		if (this.own.isEmpty() && !this.local) {
 			// Nothing to confirm: a gateway without limits never talks to Redis here.
 			return Mono.empty();
 		}
+		// Back from an outage, the counts in Redis are whatever survived it.
+		boolean rewrite = this.local;
 		return Flux.fromIterable(this.own.entrySet())
-			.concatMap((entry) -> Mono.fromCompletionStage(() -> confirm(entry.getKey(), entry.getValue())))
+			.concatMap((entry) -> Mono.fromCompletionStage(() -> confirm(entry.getKey(), entry.getValue(), rewrite)))
 			.then(Mono.fromCompletionStage(this.redis::ping))
 			.doOnError(this::goLocal)
 			.doOnSuccess((pong) -> {
@@ -237,25 +280,41 @@ public class SharedTunnelCounts implements Disposable {
 			.then();
 	}
 
-	private CompletionStage<Long> confirm(String key, Slots slots) {
+	private CompletionStage<Long> confirm(String key, Slots slots, boolean rewrite) {
 		synchronized (slots) {
-			if (slots.reserving > 0) {
-				// Redis counted a reservation whose answer is on its way: writing the
-				// count now would lose it. The next heartbeat confirms this key.
+			if (slots.pending > 0) {
+				// Not while a message about this key is on its way: an absolute count
+				// could overtake it. The next heartbeat confirms this key.
 				return CompletableFuture.completedFuture(0L);
 			}
 			// A spare is only worth keeping for a key that is still taking handshakes.
 			int spare = slots.takenSinceConfirm ? slots.spareKept() : 0;
 			slots.takenSinceConfirm = false;
-			slots.reserved = Math.min(slots.reserved, slots.held + spare);
-			retireIfUnused(key, slots);
-			return this.redis.script(CONFIRM, key, this.replica, Integer.toString(slots.reserved), this.keyTtlMillis);
+			int trimmed = Math.max(0, slots.reserved - (slots.held + spare));
+			slots.reserved -= trimmed;
+			boolean absolute = rewrite || slots.unsure;
+			slots.unsure = false;
+			slots.pending++;
+			slots.absoluteInFlight = absolute;
+			return this.redis
+				.script(CONFIRM, key, this.replica, Integer.toString(slots.reserved), this.keyTtlMillis,
+						Integer.toString(trimmed), absolute ? "1" : "0")
+				.whenComplete((left, ex) -> {
+					synchronized (slots) {
+						slots.pending--;
+						slots.absoluteInFlight = false;
+						if (ex != null) {
+							slots.unsure = true;
+						}
+						retireIfUnused(key, slots);
+					}
+				});
 		}
 	}
 
 	/** Forgets a key nobody holds or reserves (called under its lock). */
 	private void retireIfUnused(String key, Slots slots) {
-		if (slots.held <= 0 && slots.reserved <= 0 && slots.reserving == 0) {
+		if (slots.held <= 0 && slots.reserved <= 0 && slots.pending == 0) {
 			slots.retired = true;
 			this.own.remove(key, slots);
 		}
@@ -286,8 +345,14 @@ public class SharedTunnelCounts implements Disposable {
 
 		int reserved;
 
-		/** Reservations sent to Redis and not answered yet. */
-		int reserving;
+		/** Messages about this key sent to Redis and not answered yet. */
+		int pending;
+
+		/** Whether a message failed, so Redis's count may not be this one. */
+		boolean unsure;
+
+		/** Whether a count written as it is is on its way to Redis. */
+		boolean absoluteInFlight;
 
 		/** Whether a slot was taken since the last heartbeat. */
 		boolean takenSinceConfirm;
@@ -303,19 +368,37 @@ public class SharedTunnelCounts implements Disposable {
 			return Math.max(1, this.limit / CHUNK_DIVISOR);
 		}
 
-		/** Free reserved slots a replica keeps for its next handshakes. */
+		/**
+		 * Free reserved slots a replica keeps for its next handshakes: a chunk (none with
+		 * chunks of one, so small limits stay exact).
+		 */
 		int spareKept() {
-			return chunk() / 2;
+			int chunk = chunk();
+			return (chunk > 1) ? chunk : 0;
 		}
 
 		/**
 		 * Free reserved slots to give back after a close: down to the spare kept once
-		 * there are more than a chunk's worth (a shrinking count gives slots back a few
-		 * at a time, not one message per close); with chunks of one, every free slot.
+		 * there are more than two chunks' worth. The gap is what lets a busy key's count
+		 * rise and fall by a chunk or two without a message to Redis (half a chunk of gap
+		 * still cost 0.6 scripts per handshake at 32 concurrent tunnels, bench/policy.sh
+		 * probe); with chunks of one, every free slot goes back at once.
 		 */
 		int surplus() {
 			int spare = this.reserved - this.held;
 			return (spare > 2 * spareKept()) ? spare - spareKept() : 0;
+		}
+
+		/**
+		 * Counts a relative message about to be sent. One sent while a written count is
+		 * on its way may reach Redis first and be overwritten: the next heartbeat then
+		 * writes the count again.
+		 */
+		void sending() {
+			this.pending++;
+			if (this.absoluteInFlight) {
+				this.unsure = true;
+			}
 		}
 
 		boolean takeReserved() {

@@ -74,18 +74,17 @@ public class TunnelLimitPolicy implements HandshakePolicy, HandshakeRecorder {
 		List<Limit> wanted = new ArrayList<>(3);
 		if (limits.maxTunnelsPerRoute() > 0) {
 			wanted.add(new Limit(this.keys.key("limits", routeId, "route"), limits.maxTunnelsPerRoute(),
-					"route " + routeId + " holds its maximum of " + limits.maxTunnelsPerRoute() + " tunnels"));
+					"route " + routeId, null));
 		}
 		if (limits.maxTunnelsPerClient() > 0) {
 			String client = this.clientOrigin.clientAddress(exchange.getRequest());
 			wanted.add(new Limit(this.keys.key("limits", routeId, "client", client), limits.maxTunnelsPerClient(),
-					"client " + client + " holds its maximum of " + limits.maxTunnelsPerClient() + " tunnels on route "
-							+ routeId));
+					"client " + client, routeId));
 		}
 		String subject = exchange.getAttribute(ExchangeAttributes.SUBJECT);
 		if (limits.maxTunnelsPerSubject() > 0 && subject != null) {
 			wanted.add(new Limit(this.keys.key("limits", routeId, "subject", subject), limits.maxTunnelsPerSubject(),
-					"subject holds its maximum of " + limits.maxTunnelsPerSubject() + " tunnels on route " + routeId));
+					"subject", routeId));
 		}
 		return wanted;
 	}
@@ -95,13 +94,12 @@ public class TunnelLimitPolicy implements HandshakePolicy, HandshakeRecorder {
 			return Mono.empty();
 		}
 		Limit limit = wanted.get(index);
-		return this.counts.tryAcquire(limit.key(), limit.max()).flatMap((taken) -> {
+		return this.counts.tryAcquire(limit.key(), limit.max(), lease).flatMap((taken) -> {
 			if (!taken) {
 				lease.release();
 				Refusal refusal = new Refusal(HttpStatus.SERVICE_UNAVAILABLE, NAME, limit.refusal());
 				return Mono.just(refusal.retryAfter(limits.limitRetryAfter()));
 			}
-			lease.add(limit.key());
 			return acquire(wanted, index + 1, lease, limits);
 		});
 	}
@@ -115,8 +113,18 @@ public class TunnelLimitPolicy implements HandshakePolicy, HandshakeRecorder {
 		}
 	}
 
-	/** One limit a handshake is counted against. */
-	private record Limit(String key, int max, String refusal) {
+	/**
+	 * One limit a handshake is counted against: {@code holder} names who holds the
+	 * tunnels, on {@code routeId} (null for a route's own limit).
+	 */
+	private record Limit(String key, int max, String holder, String routeId) {
+
+		/** The refusal's reason, only built for a refusal. */
+		String refusal() {
+			return this.holder + " holds its maximum of " + this.max + " tunnels"
+					+ ((this.routeId != null) ? " on route " + this.routeId : "");
+		}
+
 	}
 
 }

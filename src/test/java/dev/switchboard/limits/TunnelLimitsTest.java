@@ -265,6 +265,41 @@ class TunnelLimitsTest {
 	}
 
 	@Test
+	@Order(4)
+	void aReservationGrantedToACancelledHandshakeIsStillCountedAndGivenBack() throws Exception {
+		SharedTunnelCounts counts = local.getBean(SharedTunnelCounts.class);
+		TunnelLease lease = new TunnelLease(counts);
+		String key = "switchboard:test:cancelled";
+		RedisClient direct = RedisClient.create("redis://127.0.0.1:" + redisPort);
+		try (StatefulRedisConnection<String, String> redisConnection = direct.connect()) {
+			// Cancelled as soon as asked, long before Redis answers (a client that
+			// leaves mid-handshake).
+			for (int i = 0; i < 10; i++) {
+				counts.tryAcquire(key, 100, lease).subscribe().dispose();
+			}
+			long deadline = System.nanoTime() + BOUND.toNanos();
+			while (redisConnection.sync().hlen(key) == 0) {
+				assertThat(System.nanoTime()).as("reserved in Redis").isLessThan(deadline);
+				Thread.onSpinWait();
+			}
+			lease.release();
+			// Given back: the next heartbeats (every 500ms) trim the reservation to
+			// nothing, well before the key's TTL (twice the replica timeout, 4s) would
+			// hide a reservation this replica lost track of.
+			long givenBack = System.nanoTime() + Duration.ofMillis(2500).toNanos();
+			while (redisConnection.sync().exists(key) > 0) {
+				assertThat(System.nanoTime())
+					.as("reservation given back, Redis holds " + redisConnection.sync().hgetall(key))
+					.isLessThan(givenBack);
+				Thread.onSpinWait();
+			}
+		}
+		finally {
+			direct.shutdown();
+		}
+	}
+
+	@Test
 	@Order(5)
 	void theLimitIsSharedByTheReplicasAndAKilledReplicasSlotsComeBack() throws Exception {
 		// One tunnel on each replica: this replica's heartbeat keeps the count alive, so
