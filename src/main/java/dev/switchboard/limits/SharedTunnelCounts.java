@@ -26,11 +26,12 @@ import dev.switchboard.redis.RedisCommands;
  * A replica reserves a few slots at a time (a twentieth of the limit) and hands them to
  * handshakes from memory: most handshakes and closes never wait for Redis, which was a
  * round trip per handshake and another per close (+79 us of CPU per handshake, bench/).
- * The price is slots reserved and not in use, at most a tenth of the limit per replica:
- * another replica may refuse that many early. Closing tunnels give their slots back once
- * more than two chunks are free, and every heartbeat trims the spare to a chunk (to none
- * for a key that took no handshake since the last one); limits under 40 reserve one slot
- * at a time and give each back as its tunnel closes, as strict as counting each.
+ * The price is slots reserved and not in use: another replica may refuse up to a quarter
+ * of the limit early, until the next heartbeat. Closing tunnels give their slots back
+ * once more than a quarter of the limit is free, and every heartbeat trims the spare to a
+ * chunk (to none for a key that took no handshake since the last one); limits under 40
+ * reserve one slot at a time and give each back as its tunnel closes, as strict as
+ * counting each.
  *
  * A replica's own reservations are the truth it rewrites to Redis on every heartbeat,
  * which repairs anything an outage or a lost message left behind, and they are what the
@@ -379,14 +380,17 @@ public class SharedTunnelCounts implements Disposable {
 
 		/**
 		 * Free reserved slots to give back after a close: down to the spare kept once
-		 * there are more than two chunks' worth. The gap is what lets a busy key's count
-		 * rise and fall by a chunk or two without a message to Redis (half a chunk of gap
-		 * still cost 0.6 scripts per handshake at 32 concurrent tunnels, bench/policy.sh
-		 * probe); with chunks of one, every free slot goes back at once.
+		 * more than a quarter of the limit (at least two chunks) is free; the rest waits
+		 * for the heartbeat. The gap is what lets a busy key's count rise and fall
+		 * without a message to Redis: at 32 tunnels opening and closing at once, a gap of
+		 * one chunk still cost 0.28 scripts per handshake (bench/policy.sh probe). With
+		 * chunks of one (limits under 40), every free slot goes back at once.
 		 */
 		int surplus() {
 			int spare = this.reserved - this.held;
-			return (spare > 2 * spareKept()) ? spare - spareKept() : 0;
+			int chunk = chunk();
+			int most = (chunk > 1) ? Math.max(2 * chunk, this.limit / 4) : 0;
+			return (spare > most) ? spare - spareKept() : 0;
 		}
 
 		/**
