@@ -29,6 +29,7 @@ Environment (all optional):
   SB_APP_DIR=path          start the gateway as the container image does instead: "java -jar switchboard.jar"
                            from this directory (the jar extracted with lib/, as deploy/aot-training.sh uses;
                            put its -XX:AOTCache=... in SB_JVM_OPTS)
+  REPORT_OUT=path          where the full run's report goes (default bench/RESULTS-storm.md)
   SB_JVM_OPTS="-Xms512m -Xmx512m"  SB_EXTRA_ARGS="..."  JAVA=java  SB_JAVA=$JAVA
   BACKOFF="--initial-backoff-ms 100 --multiplier 2 --jitter 0.5 --max-backoff-ms 5000"
   CONNECT_TIMEOUT_MS=10000 RAMP_PER_S=1000 STORM_TIMEOUT_S=120 HOLD_S=2
@@ -57,7 +58,7 @@ if [ "$MODE" = smoke ]; then
 else
     REPS=${REPS:-3}; CLIENTS=${CLIENTS:-10000}; SB_WARM_S=${SB_WARM_S:-20}; RAMP_PER_S=${RAMP_PER_S:-1000}
     OUT_DIR=$BENCH_DIR/target/storm
-    REPORT_OUT=$BENCH_DIR/RESULTS-storm.md
+    REPORT_OUT=${REPORT_OUT:-$BENCH_DIR/RESULTS-storm.md}
     QUIET_MAX_S=${QUIET_MAX_S:-120}
 fi
 BACKOFF=${BACKOFF:---initial-backoff-ms 100 --multiplier 2 --jitter 0.5 --max-backoff-ms 5000}
