@@ -9,6 +9,7 @@ import java.util.regex.Pattern;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.resource.ClientResources;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -135,6 +136,16 @@ class TunnelLimitsTest {
 				after.value("switchboard_upgrades_total", labels) - before.value("switchboard_upgrades_total", labels))
 			.isEqualTo(1);
 		assertThat(after.value("switchboard_limits_shared")).isEqualTo(1);
+	}
+
+	@Test
+	@Order(2)
+	void redisCommandsOnTheHandshakePathAreNotObservedOneByOneWithoutTracing() {
+		// Handshakes above have run Redis scripts: with Spring Boot's Lettuce observation
+		// each would have left a lettuce_* timer.
+		assertThat(PrometheusScrape.of(localManagementPort).names()).isNotEmpty()
+			.noneMatch((name) -> name.startsWith("lettuce"));
+		assertThat(local.getBean(ClientResources.class).tracing().isEnabled()).isFalse();
 	}
 
 	@Test
