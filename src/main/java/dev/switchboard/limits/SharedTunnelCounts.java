@@ -242,11 +242,7 @@ public class SharedTunnelCounts implements Disposable {
 		slots.sending();
 		this.redis.script(GIVE_BACK, key, this.replica, Integer.toString(surplus)).whenComplete((left, ex) -> {
 			synchronized (slots) {
-				slots.pending--;
-				if (ex != null) {
-					slots.unsure = true;
-				}
-				retireIfUnused(key, slots);
+				answered(key, slots, ex);
 			}
 		});
 	}
@@ -302,15 +298,23 @@ public class SharedTunnelCounts implements Disposable {
 						Integer.toString(trimmed), absolute ? "1" : "0")
 				.whenComplete((left, ex) -> {
 					synchronized (slots) {
-						slots.pending--;
 						slots.absoluteInFlight = false;
-						if (ex != null) {
-							slots.unsure = true;
-						}
-						retireIfUnused(key, slots);
+						answered(key, slots, ex);
 					}
 				});
 		}
+	}
+
+	/**
+	 * A give-back or confirmation was answered, or failed (then Redis may have applied it
+	 * or not). Called under the key's lock.
+	 */
+	private void answered(String key, Slots slots, Throwable ex) {
+		slots.pending--;
+		if (ex != null) {
+			slots.unsure = true;
+		}
+		retireIfUnused(key, slots);
 	}
 
 	/** Forgets a key nobody holds or reserves (called under its lock). */
