@@ -153,11 +153,18 @@ class StickyFilter implements GlobalFilter, Ordered {
 		if (learned != null && !(learned.equals(session.learnedKey) && session.decision == Decision.HIT)) {
 			keys.add(this.keys.learned(session.routeId, learned));
 		}
-		// Sent, not awaited: the command is on its way to Redis before the response
-		// leaves, and a client needs at least a round trip and a new connection to
-		// present the cookie anywhere else. Holding the response back for the reply cost
-		// ~25% of the handshake rate (thread hop and a wait per handshake); a failed
-		// write degrades the store like any Redis failure.
+		if (learned != null && !learned.equals(session.learnedKey)) {
+			// A key the client has not presented yet: Redis is the only place another
+			// replica can find it, and a client such as Socket.IO sends its next request
+			// at once, maybe over another connection to another replica. The response
+			// waits for the write (bounded by the Redis timeout; a failure degrades the
+			// store, never the response). Only the response that teaches a key pays this.
+			return this.store.assign(keys, instance, session.settings.ttl());
+		}
+		// Sent, not awaited: our own cookie names the instance, so no other replica
+		// needs Redis to route the client's next request. Holding every new session's
+		// response back for the reply cost ~25% of the handshake rate (thread hop and a
+		// wait per handshake); a failed write degrades the store like any Redis failure.
 		this.store.assign(keys, instance, session.settings.ttl()).subscribe();
 		return Mono.empty();
 	}
