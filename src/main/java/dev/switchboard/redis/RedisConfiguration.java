@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.metrics.CommandLatencyRecorder;
 import io.lettuce.core.resource.Delay;
 
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -51,6 +52,17 @@ class RedisConfiguration {
 		Duration max = properties.getMaxReconnectDelay();
 		return (resources) -> resources.reconnectDelay(
 				Delay.exponential(Duration.ofMillis(Math.min(100, max.toMillis())), max, 2, TimeUnit.MILLISECONDS));
+	}
+
+	/**
+	 * Lettuce records every command's latency into LatencyUtils histograms whenever
+	 * LatencyUtils is on the class path (Micrometer brings it), for events nobody here
+	 * listens to: Redis latency is measured where it matters
+	 * ({@code switchboard.sticky.redis.latency}, traces when tracing is on).
+	 */
+	@Bean
+	ClientResourcesBuilderCustomizer switchboardRedisNoLatencyCollector() {
+		return (resources) -> resources.commandLatencyRecorder(CommandLatencyRecorder.disabled());
 	}
 
 }

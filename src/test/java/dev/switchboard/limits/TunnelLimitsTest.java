@@ -140,12 +140,14 @@ class TunnelLimitsTest {
 
 	@Test
 	@Order(2)
-	void redisCommandsOnTheHandshakePathAreNotObservedOneByOneWithoutTracing() {
+	void redisCommandsOnTheHandshakePathAreNotObservedOrRecordedOneByOneWithoutTracing() {
 		// Handshakes above have run Redis scripts: with Spring Boot's Lettuce observation
 		// each would have left a lettuce_* timer.
 		assertThat(PrometheusScrape.of(localManagementPort).names()).isNotEmpty()
 			.noneMatch((name) -> name.startsWith("lettuce"));
 		assertThat(local.getBean(ClientResources.class).tracing().isEnabled()).isFalse();
+		// Nor recorded into Lettuce's own latency histograms, which nothing reads.
+		assertThat(local.getBean(ClientResources.class).commandLatencyRecorder().isEnabled()).isFalse();
 	}
 
 	@Test
