@@ -27,6 +27,7 @@ Environment:
   OUT_DIR=/tmp/sb-compare results, logs, private copies of the jars
   JAVA=java, SB_JAVA=$JAVA, SB_JVM_OPTS="-Xms512m -Xmx512m", SB_EXTRA_ARGS=""
   OLD_ARGS, NEW_ARGS      gateway arguments for one side only (e.g. the same jar with tracing on)
+  OLD_JVM_OPTS, NEW_JVM_OPTS   JVM options for one side only, after SB_JVM_OPTS (e.g. a system property)
   WORKLOADS="handshake latency throughput large"   the workloads to run
   LOADGEN_ARGS            extra load generator arguments for every warm-up and measured run of both sides,
                           parsed like shell words (quotes and backslashes work, nothing is expanded or run),
@@ -144,6 +145,7 @@ BENCH_CMD=("$JAVA" $TOOL_OPTS -jar "$OUT_DIR/bench.jar")
     echo "new_jar=$NEW_JAR ($NEW_LABEL) sha1=$(sha1sum < "$NEW_JAR" | cut -c1-12)"
     echo "bench_jar=$BENCH_JAR sha1=$(sha1sum < "$BENCH_JAR" | cut -c1-12)"
     echo "sb_jvm_opts=$SB_JVM_OPTS sb_args=$SB_METRICS_OFF_ARGS $SB_EXTRA_ARGS"
+    echo "old_jvm_opts=${OLD_JVM_OPTS:-} new_jvm_opts=${NEW_JVM_OPTS:-}"
     echo "old_args=$OLD_ARGS new_args=$NEW_ARGS workloads=$WORKLOADS"
     # the arguments, not their values: a header may carry a token
     [ ${#LOADGEN_EXTRA[@]} -gt 0 ] && echo "loadgen_args=${#LOADGEN_EXTRA[@]} extra: $(printf '%s\n' "${LOADGEN_EXTRA[@]}" \
@@ -203,12 +205,13 @@ gw_pid() { if [ "$1" = old ]; then echo "$OLD_PID"; else echo "$NEW_PID"; fi; }
 gw_url() { echo "ws://127.0.0.1:$(gw_port "$1")/echo"; }
 
 side_args() { if [ "$1" = old ]; then echo "$OLD_ARGS"; else echo "$NEW_ARGS"; fi; }
+side_jvm_opts() { if [ "$1" = old ]; then echo "${OLD_JVM_OPTS:-}"; else echo "${NEW_JVM_OPTS:-}"; fi; }
 
 start_gw() { # old|new rep  (same arguments as run.sh's start_sb, "metrics and access log off")
     local g=$1 rep=$2 port mport
     if [ "$g" = old ]; then port=$OLD_PORT; mport=$OLD_MGMT; else port=$NEW_PORT; mport=$NEW_MGMT; fi
     # shellcheck disable=SC2086
-    "$SB_JAVA" $SB_JVM_OPTS -jar "$OUT_DIR/gw-$g.jar" \
+    "$SB_JAVA" $SB_JVM_OPTS $(side_jvm_opts "$g") -jar "$OUT_DIR/gw-$g.jar" \
         "--server.port=$port" \
         "--management.server.port=$mport" \
         "--spring.cloud.gateway.server.webflux.routes[0].id=echo" \
