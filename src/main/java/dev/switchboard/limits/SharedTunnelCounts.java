@@ -47,6 +47,9 @@ public class SharedTunnelCounts implements Disposable {
 
 	private static final Mono<Boolean> REFUSED = Mono.just(false);
 
+	/** A heartbeat's answer for a key it left for the next one. */
+	private static final long SKIPPED = -1;
+
 	/** Slots reserved at a time: a twentieth of the limit, at least one. */
 	private static final int CHUNK_DIVISOR = 20;
 
@@ -229,6 +232,11 @@ public class SharedTunnelCounts implements Disposable {
 				if (!this.local) {
 					giveBack(key, slots, surplus);
 				}
+				else {
+					// Redis may still count these slots (reserved before the outage): the
+					// heartbeat that finds Redis again writes this key's count as it is.
+					slots.unsure = true;
+				}
 			}
 			retireIfUnused(key, slots);
 		}
@@ -266,14 +274,17 @@ public class SharedTunnelCounts implements Disposable {
 		boolean rewrite = this.local;
 		return Flux.fromIterable(this.own.entrySet())
 			.concatMap((entry) -> Mono.fromCompletionStage(() -> confirm(entry.getKey(), entry.getValue(), rewrite)))
-			.then(Mono.fromCompletionStage(this.redis::ping))
-			.doOnError(this::goLocal)
-			.doOnSuccess((pong) -> {
-				if (this.local) {
+			.all((left) -> left != SKIPPED)
+			.flatMap((everyCount) -> Mono.fromCompletionStage(this.redis::ping).doOnSuccess((pong) -> {
+				// Shared again only once Redis holds every count: until then a
+				// reservation
+				// could be granted against a count Redis lacks.
+				if (this.local && everyCount) {
 					this.local = false;
 					logger.info("Redis answers again: tunnel limits are shared by every replica again");
 				}
-			})
+			}))
+			.doOnError(this::goLocal)
 			.then();
 	}
 
@@ -281,8 +292,10 @@ public class SharedTunnelCounts implements Disposable {
 		synchronized (slots) {
 			if (slots.pending > 0) {
 				// Not while a message about this key is on its way: an absolute count
-				// could overtake it. The next heartbeat confirms this key.
-				return CompletableFuture.completedFuture(0L);
+				// could overtake it. The next heartbeat confirms this key (as it is, if
+				// this one was back from an outage).
+				slots.unsure |= rewrite;
+				return CompletableFuture.completedFuture(SKIPPED);
 			}
 			// A spare is only worth keeping for a key that is still taking handshakes.
 			int spare = slots.takenSinceConfirm ? slots.spareKept() : 0;
@@ -317,9 +330,12 @@ public class SharedTunnelCounts implements Disposable {
 		retireIfUnused(key, slots);
 	}
 
-	/** Forgets a key nobody holds or reserves (called under its lock). */
+	/**
+	 * Forgets a key nobody holds or reserves, once Redis is known to count it as such
+	 * (called under its lock).
+	 */
 	private void retireIfUnused(String key, Slots slots) {
-		if (slots.held <= 0 && slots.reserved <= 0 && slots.pending == 0) {
+		if (slots.held <= 0 && slots.reserved <= 0 && slots.pending == 0 && !slots.unsure) {
 			slots.retired = true;
 			this.own.remove(key, slots);
 		}

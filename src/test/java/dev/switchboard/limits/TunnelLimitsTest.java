@@ -31,6 +31,7 @@ import dev.switchboard.support.PrometheusScrape;
 import dev.switchboard.support.RawHttp;
 import dev.switchboard.support.TestBackend;
 import dev.switchboard.support.WsClient;
+import dev.switchboard.tunnel.TunnelRegistry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -306,6 +307,57 @@ class TunnelLimitsTest {
 					.isLessThan(givenBack);
 				Thread.onSpinWait();
 			}
+		}
+		finally {
+			direct.shutdown();
+		}
+	}
+
+	/**
+	 * A slot reserved in Redis and freed while the replica counts on its own (Redis not
+	 * answering, its data kept) is given back once Redis answers again. The other
+	 * replica's tunnel keeps the count's key alive, so only that correction frees it.
+	 */
+	@Test
+	@Order(4)
+	void aSlotFreedWhileRedisStalledIsGivenBackWhenItAnswersAgain() throws Exception {
+		WsClient onChild = connect(childPort, "/limited/ws", "198.51.100.9");
+		try {
+			WsClient onLocal = connect(localPort, "/limited/ws", "198.51.100.9");
+			pauseRedis(Duration.ofMillis(2500));
+			awaitShared(0, "counting on its own while Redis stalls");
+			onLocal.close();
+			TunnelRegistry tunnels = local.getBean(TunnelRegistry.class);
+			long deadline = System.nanoTime() + BOUND.toNanos();
+			while (!tunnels.openOn("limited").isEmpty()) {
+				assertThat(System.nanoTime()).as("the tunnel closed").isLessThan(deadline);
+				Thread.onSpinWait();
+			}
+			assertThat(PrometheusScrape.of(localManagementPort).value("switchboard_limits_shared"))
+				.as("freed while Redis still stalled")
+				.isEqualTo(0);
+			awaitShared(1, "shared again once Redis answers");
+			assertThat(eventually101(localPort, "/limited/ws", "198.51.100.9")).as("the freed slot is free in Redis")
+				.isTrue();
+		}
+		finally {
+			onChild.close();
+		}
+	}
+
+	private static void awaitShared(int shared, String what) {
+		long deadline = System.nanoTime() + BOUND.toNanos();
+		while (PrometheusScrape.of(localManagementPort).value("switchboard_limits_shared") != shared) {
+			assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+			Thread.onSpinWait();
+		}
+	}
+
+	/** Holds every Redis client's commands for {@code pause} (Redis keeps its data). */
+	private static void pauseRedis(Duration pause) {
+		RedisClient direct = RedisClient.create("redis://127.0.0.1:" + redisPort);
+		try (StatefulRedisConnection<String, String> connection = direct.connect()) {
+			assertThat(connection.sync().clientPause(pause.toMillis())).isEqualTo("OK");
 		}
 		finally {
 			direct.shutdown();
