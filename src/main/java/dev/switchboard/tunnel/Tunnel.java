@@ -111,12 +111,24 @@ public final class Tunnel {
 		this.client.ctx.writeAndFlush(bytes, this.client.ctx.voidPromise());
 	}
 
-	/** Starts relaying; both handlers must be in their pipelines. */
+	/**
+	 * Counts the tunnel open (registry, meters, the balancer's per-instance counts).
+	 * Called before the client sees the {@code 101} or any relayed byte: a client that
+	 * opens its next connection at once must find this one counted, or the balancer's
+	 * least-tunnels choice would not see it (a test saw 10/9/11 instead of 10/10/10 on a
+	 * busy machine).
+	 */
+	public void announce() {
+		this.listener.onOpen(this);
+	}
+
+	/**
+	 * Starts relaying; both handlers must be in their pipelines and the tunnel announced.
+	 */
 	public void start() {
 		long now = System.nanoTime();
 		this.policy = new TunnelPolicy(this.settings, now);
 		schedulePolicy(now);
-		this.listener.onOpen(this);
 		int high = (int) Math.min(Integer.MAX_VALUE, this.settings.maxBufferedBytes().toBytes());
 		WriteBufferWaterMark bound = new WriteBufferWaterMark(high / 2, high);
 		for (TunnelSide side : new TunnelSide[] { this.client, this.backend }) {

@@ -299,6 +299,7 @@ public class WebSocketTunnelFilter implements GlobalFilter, Ordered {
 		Tunnel tunnel = new Tunnel(origin, handshake.tunnelSettings,
 				Frames.allowedRsv((extensions != null) ? extensions : List.of()), this.registry);
 		ClientTakeover.takeOver(handshake.client, tunnel.clientHandler());
+		tunnel.announce();
 		tunnel.writeToClient(SwitchingProtocolsResponse.encode(response.getHeaders(), handshake.client.alloc()));
 		BackendConnector.handOver(backendChannel, tunnel.backendHandler(), ClientTakeover.TUNNEL_HANDLER);
 		tunnel.start();
