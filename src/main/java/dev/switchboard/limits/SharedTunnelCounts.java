@@ -277,8 +277,7 @@ public class SharedTunnelCounts implements Disposable {
 			.all((left) -> left != SKIPPED)
 			.flatMap((everyCount) -> Mono.fromCompletionStage(this.redis::ping).doOnSuccess((pong) -> {
 				// Shared again only once Redis holds every count: until then a
-				// reservation
-				// could be granted against a count Redis lacks.
+				// reservation could be granted against a count Redis lacks.
 				if (this.local && everyCount) {
 					this.local = false;
 					logger.info("Redis answers again: tunnel limits are shared by every replica again");

@@ -324,7 +324,7 @@ class TunnelLimitsTest {
 		WsClient onChild = connect(childPort, "/limited/ws", "198.51.100.9");
 		try {
 			WsClient onLocal = connect(localPort, "/limited/ws", "198.51.100.9");
-			pauseRedis(Duration.ofMillis(2500));
+			EmbeddedRedis.pause(redisPort, Duration.ofMillis(2500));
 			awaitShared(0, "counting on its own while Redis stalls");
 			onLocal.close();
 			TunnelRegistry tunnels = local.getBean(TunnelRegistry.class);
@@ -350,17 +350,6 @@ class TunnelLimitsTest {
 		while (PrometheusScrape.of(localManagementPort).value("switchboard_limits_shared") != shared) {
 			assertThat(System.nanoTime()).as(what).isLessThan(deadline);
 			Thread.onSpinWait();
-		}
-	}
-
-	/** Holds every Redis client's commands for {@code pause} (Redis keeps its data). */
-	private static void pauseRedis(Duration pause) {
-		RedisClient direct = RedisClient.create("redis://127.0.0.1:" + redisPort);
-		try (StatefulRedisConnection<String, String> connection = direct.connect()) {
-			assertThat(connection.sync().clientPause(pause.toMillis())).isEqualTo("OK");
-		}
-		finally {
-			direct.shutdown();
 		}
 	}
 
@@ -399,11 +388,7 @@ class TunnelLimitsTest {
 		}
 		assertThat(eventually101(localPort, "/limited/ws", "192.0.2.1")).isTrue();
 		redis = EmbeddedRedis.start(redisPort);
-		long deadline = System.nanoTime() + BOUND.toNanos();
-		while (PrometheusScrape.of(localManagementPort).value("switchboard_limits_shared") != 1) {
-			assertThat(System.nanoTime()).as("shared again once Redis answers").isLessThan(deadline);
-			Thread.onSpinWait();
-		}
+		awaitShared(1, "shared again once Redis answers");
 	}
 
 	/** Scripts Redis has run since it started (the limits' and the rate limiter's). */

@@ -29,6 +29,7 @@ import org.springframework.cloud.client.discovery.simple.reactive.SimpleReactive
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
 import dev.switchboard.metrics.SwitchboardMeters;
+import dev.switchboard.support.EmbeddedRedis;
 import dev.switchboard.support.TestBackend;
 import dev.switchboard.support.WsClient;
 import dev.switchboard.tunnel.TunnelRegistry;
@@ -432,7 +433,7 @@ class StickyRoutingTest {
 		String cookie = one.ws("/chat/ws/whoami", null).cookie(COOKIE);
 		String where = one.get("/chat/whoami", cookie).body();
 		double errorsBefore = one.meter(SwitchboardMeters.STICKY_REDIS_ERRORS, "operation", "get");
-		pauseRedis(Duration.ofSeconds(5));
+		EmbeddedRedis.pause(redisPort, Duration.ofSeconds(5));
 		long start = System.nanoTime();
 		StickyGateway.Answer answer = one.ws("/chat/ws/whoami", cookie);
 		long millis = (System.nanoTime() - start) / 1_000_000;
@@ -447,22 +448,6 @@ class StickyRoutingTest {
 	}
 
 	/**
-	 * CLIENT PAUSE over a plain socket: Redis holds every client's commands for
-	 * {@code pause}.
-	 */
-	static void pauseRedis(Duration pause) throws IOException {
-		try (Socket socket = new Socket("127.0.0.1", redisPort)) {
-			socket.setSoTimeout(5000);
-			String millis = String.valueOf(pause.toMillis());
-			String command = "*3\r\n$6\r\nCLIENT\r\n$5\r\nPAUSE\r\n$" + millis.length() + "\r\n" + millis + "\r\n";
-			socket.getOutputStream().write(command.getBytes(StandardCharsets.US_ASCII));
-			byte[] reply = new byte[5];
-			assertThat(socket.getInputStream().readNBytes(reply, 0, 5)).isEqualTo(5);
-			assertThat(new String(reply, StandardCharsets.US_ASCII)).isEqualTo("+OK\r\n");
-		}
-	}
-
-	/**
 	 * The drain sync is a loop in the background of every replica: while Redis stalls,
 	 * each sync takes the whole Redis timeout (500 ms), longer than its interval (200
 	 * ms). The loop must survive that (it once died of it for good) and follow a drain
@@ -470,7 +455,7 @@ class StickyRoutingTest {
 	 */
 	@Test
 	void aDrainStartedAfterRedisStalledIsFollowedByTheOtherReplica() throws Exception {
-		pauseRedis(Duration.ofSeconds(2));
+		EmbeddedRedis.pause(redisPort, Duration.ofSeconds(2));
 		StickyGateway.await("Redis answers again", LIMIT, () -> {
 			try (Socket socket = new Socket("127.0.0.1", redisPort)) {
 				socket.setSoTimeout(200);

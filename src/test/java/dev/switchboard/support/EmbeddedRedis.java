@@ -1,9 +1,14 @@
 package dev.switchboard.support;
 
 import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 
 import redis.embedded.RedisServer;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A real redis-server process (the binary embedded-redis ships) on loopback, empty and
@@ -25,6 +30,22 @@ public final class EmbeddedRedis {
 			.build();
 		server.start();
 		return server;
+	}
+
+	/**
+	 * CLIENT PAUSE over a plain socket: Redis holds every client's commands for
+	 * {@code pause}, keeping its data (a stalled Redis, not a lost one).
+	 */
+	public static void pause(int port, Duration pause) throws IOException {
+		try (Socket socket = new Socket("127.0.0.1", port)) {
+			socket.setSoTimeout(5000);
+			String millis = String.valueOf(pause.toMillis());
+			String command = "*3\r\n$6\r\nCLIENT\r\n$5\r\nPAUSE\r\n$" + millis.length() + "\r\n" + millis + "\r\n";
+			socket.getOutputStream().write(command.getBytes(StandardCharsets.US_ASCII));
+			byte[] reply = new byte[5];
+			assertThat(socket.getInputStream().readNBytes(reply, 0, 5)).isEqualTo(5);
+			assertThat(new String(reply, StandardCharsets.US_ASCII)).isEqualTo("+OK\r\n");
+		}
 	}
 
 	/**
