@@ -45,6 +45,11 @@ class UpgradeConfiguration {
 	}
 
 	@Bean
+	RouteFilterChains switchboardRouteFilterChains(List<GlobalFilter> globalFilters) {
+		return new RouteFilterChains(globalFilters);
+	}
+
+	@Bean
 	LateGlobalFilters switchboardLateGlobalFilters(ObjectProvider<GlobalFilter> filters) {
 		return new LateGlobalFilters(filters);
 	}

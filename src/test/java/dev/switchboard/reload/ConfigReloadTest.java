@@ -19,6 +19,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.cloud.gateway.handler.FilteringWebHandler;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import dev.switchboard.SwitchboardApplication;
@@ -92,6 +93,25 @@ class ConfigReloadTest {
 			assertThat(meter(SwitchboardMeters.CONFIG_RELOADS, "result", "success")).isEqualTo(1);
 			assertThat(meter(SwitchboardMeters.CONFIG_RELOAD_FAILING)).isZero();
 		}
+	}
+
+	/**
+	 * The gateway sorts a route's filters once and keeps them (RouteFilterChains): an
+	 * edit of a route's filters must still apply from the next handshake on.
+	 */
+	@Test
+	void aRouteWhoseFiltersAreEditedRunsItsNewFiltersFromTheNextHandshake() throws Exception {
+		start(routes(route("a", "/a/**", "")));
+		assertThat(this.gateway.getBean(FilteringWebHandler.class).getClass().getSimpleName())
+			.isEqualTo("RouteFilterChains");
+		assertThat(handshake("/a/ws?step=before")).isTrue();
+		assertThat(backend.awaitRequest("/ws?step=before").headers().get("X-Edit")).isNull();
+		swap(routes(route("a", "/a/**", "").replace("[ StripPrefix=1 ]",
+				"[ StripPrefix=1, \"AddRequestHeader=X-Edit, 2\" ]")));
+		await("the edited filters apply").atMost(LIMIT).until(() -> {
+			assertThat(handshake("/a/ws?step=edited")).isTrue();
+			return "2".equals(backend.awaitRequest("/ws?step=edited").headers().get("X-Edit"));
+		});
 	}
 
 	@Test
