@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -34,6 +35,7 @@ import dev.switchboard.support.WsClient;
 import dev.switchboard.tunnel.TunnelRegistry;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Tunnel limits counted over two gateway replicas, one in this JVM and one a process of
@@ -46,6 +48,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TunnelLimitsTest {
 
 	private static final Duration BOUND = Duration.ofSeconds(20);
+
+	/** How often a condition is checked while waiting for it. */
+	private static final Duration POLL = Duration.ofMillis(20);
 
 	static final TestBackend backend = new TestBackend();
 
@@ -180,7 +185,7 @@ class TunnelLimitsTest {
 			try (WsClient second = connect(localPort, "/limited/ws", "198.51.100.3")) {
 				assertThat(handshake(localPort, "/limited/ws", "198.51.100.3")).startsWith("HTTP/1.1 503");
 			}
-			assertThat(eventually101(localPort, "/limited/ws", "198.51.100.3")).isTrue();
+			await101(localPort, "/limited/ws", "198.51.100.3", "the closed tunnel's slot given back");
 		}
 	}
 
@@ -238,17 +243,11 @@ class TunnelLimitsTest {
 			// Closed here, the slots are given back (a chunk at a time, the rest at the
 			// next heartbeat) and the other replica can take every one of them.
 			for (int i = 0; i < 20; i++) {
-				long deadline = System.nanoTime() + BOUND.toNanos();
-				while (true) {
-					assertThat(System.nanoTime()).as("slot " + i + " given back").isLessThan(deadline);
-					try {
-						onChild.add(connect(childPort, "/wide/ws", "203.0.113.40"));
-						break;
-					}
-					catch (RuntimeException refused) {
-						// 503 until the closes have been counted
-					}
-				}
+				// 503 until the closes have been counted
+				onChild.add(await("slot " + i + " given back").atMost(BOUND)
+					.pollInterval(POLL)
+					.ignoreExceptions()
+					.until(() -> connect(childPort, "/wide/ws", "203.0.113.40"), Objects::nonNull));
 			}
 			assertThat(handshake(childPort, "/wide/ws", "203.0.113.40")).as("41st again").startsWith("HTTP/1.1 503");
 		}
@@ -291,22 +290,18 @@ class TunnelLimitsTest {
 			for (int i = 0; i < 10; i++) {
 				counts.tryAcquire(key, 100, lease).subscribe().dispose();
 			}
-			long deadline = System.nanoTime() + BOUND.toNanos();
-			while (redisConnection.sync().hlen(key) == 0) {
-				assertThat(System.nanoTime()).as("reserved in Redis").isLessThan(deadline);
-				Thread.onSpinWait();
-			}
+			await("reserved in Redis").atMost(BOUND)
+				.pollInterval(POLL)
+				.until(() -> redisConnection.sync().hlen(key) > 0);
 			lease.release();
 			// Given back: the next heartbeats (every 500ms) trim the reservation to
 			// nothing, well before the key's TTL (twice the replica timeout, 4s) would
 			// hide a reservation this replica lost track of.
-			long givenBack = System.nanoTime() + Duration.ofMillis(2500).toNanos();
-			while (redisConnection.sync().exists(key) > 0) {
-				assertThat(System.nanoTime())
+			await().atMost(Duration.ofMillis(2500))
+				.pollInterval(POLL)
+				.untilAsserted(() -> assertThat(redisConnection.sync().exists(key))
 					.as("reservation given back, Redis holds " + redisConnection.sync().hgetall(key))
-					.isLessThan(givenBack);
-				Thread.onSpinWait();
-			}
+					.isZero());
 		}
 		finally {
 			direct.shutdown();
@@ -328,17 +323,14 @@ class TunnelLimitsTest {
 			awaitShared(0, "counting on its own while Redis stalls");
 			onLocal.close();
 			TunnelRegistry tunnels = local.getBean(TunnelRegistry.class);
-			long deadline = System.nanoTime() + BOUND.toNanos();
-			while (!tunnels.openOn("limited").isEmpty()) {
-				assertThat(System.nanoTime()).as("the tunnel closed").isLessThan(deadline);
-				Thread.onSpinWait();
-			}
+			await("the tunnel closed").atMost(BOUND)
+				.pollInterval(POLL)
+				.until(() -> tunnels.openOn("limited").isEmpty());
 			assertThat(PrometheusScrape.of(localManagementPort).value("switchboard_limits_shared"))
 				.as("freed while Redis still stalled")
 				.isEqualTo(0);
 			awaitShared(1, "shared again once Redis answers");
-			assertThat(eventually101(localPort, "/limited/ws", "198.51.100.9")).as("the freed slot is free in Redis")
-				.isTrue();
+			await101(localPort, "/limited/ws", "198.51.100.9", "the freed slot is free in Redis");
 		}
 		finally {
 			onChild.close();
@@ -346,11 +338,9 @@ class TunnelLimitsTest {
 	}
 
 	private static void awaitShared(int shared, String what) {
-		long deadline = System.nanoTime() + BOUND.toNanos();
-		while (PrometheusScrape.of(localManagementPort).value("switchboard_limits_shared") != shared) {
-			assertThat(System.nanoTime()).as(what).isLessThan(deadline);
-			Thread.onSpinWait();
-		}
+		await(what).atMost(BOUND)
+			.pollInterval(POLL)
+			.until(() -> PrometheusScrape.of(localManagementPort).value("switchboard_limits_shared") == shared);
 	}
 
 	@Test
@@ -365,8 +355,7 @@ class TunnelLimitsTest {
 			child.kill();
 			onChild.abort();
 			long killed = System.nanoTime();
-			assertThat(eventually101(localPort, "/limited/ws", "203.0.113.1")).as("the dead replica's slot expires")
-				.isTrue();
+			await101(localPort, "/limited/ws", "203.0.113.1", "the dead replica's slot expires");
 			assertThat(Duration.ofNanos(System.nanoTime() - killed)).isLessThan(Duration.ofSeconds(10));
 			onLocal.sendText("still open");
 			assertThat(onLocal.nextText()).isEqualTo("still open");
@@ -386,7 +375,7 @@ class TunnelLimitsTest {
 					.startsWith("HTTP/1.1 101");
 			}
 		}
-		assertThat(eventually101(localPort, "/limited/ws", "192.0.2.1")).isTrue();
+		await101(localPort, "/limited/ws", "192.0.2.1", "the slots given back without Redis");
 		redis = EmbeddedRedis.start(redisPort);
 		awaitShared(1, "shared again once Redis answers");
 	}
@@ -410,14 +399,10 @@ class TunnelLimitsTest {
 	}
 
 	/** Tries a handshake until one gets its 101 (a slot is given back asynchronously). */
-	private static boolean eventually101(int port, String path, String client) throws IOException {
-		long deadline = System.nanoTime() + BOUND.toNanos();
-		while (System.nanoTime() < deadline) {
-			if (handshake(port, path, client).startsWith("HTTP/1.1 101")) {
-				return true;
-			}
-		}
-		return false;
+	private static void await101(int port, String path, String client, String what) {
+		await(what).atMost(BOUND)
+			.pollInterval(POLL)
+			.until(() -> handshake(port, path, client).startsWith("HTTP/1.1 101"));
 	}
 
 	private static WsClient connect(int port, String path, String client) {
