@@ -97,3 +97,45 @@ http {
 }
 EOF
 }
+
+# One measured window, measured again while disturbed: runs "$@" (a load generator printing one RESULT
+# line) up to MAX_ATTEMPTS times while other processes used more than OTHER_MAX_PCT % of a core (at
+# most RETRY_BUDGET re-runs per run), keeps the least disturbed attempt in $RESULTS with other_pct=
+# (and the caller's QUIET_NOTE, if any) and sends the others to disturbed.txt. Calls the script's
+# wait_quiet before each attempt and its summarize for the log line.
+# $1: the window's name in the log ("old handshake"); $2: the attempts' output path without ".N.out";
+# $3: the RESULT line's tags when the load generator printed none. Returns the kept attempt's status.
+measured_window() {
+    local what=$1 prefix=$2 tags=$3; shift 3
+    local attempt=1 best_line="" best_other="" best_rc=1 rc line other out
+    while :; do
+        wait_quiet
+        out="$prefix.$attempt.out"
+        "$@" > "$out" 2> "${out%.out}.err"
+        rc=$?
+        line=$(grep '^RESULT ' "$out" | tail -n 1)
+        [ -n "$line" ] || line="RESULT $tags ok=0 error=no_result_(see_$(basename "$out"))"
+        [ -n "${QUIET_NOTE:-}" ] && line="$line $QUIET_NOTE"
+        other=$(other_pct "$line")
+        line="$line other_pct=$other"
+        if [ -z "$best_line" ] || [ "$other" -lt "$best_other" ]; then
+            [ -n "$best_line" ] && echo "$best_line attempt_discarded=1" >> "$OUT_DIR/disturbed.txt"
+            best_line=$line; best_other=$other; best_rc=$rc
+        else
+            echo "$line attempt_discarded=1" >> "$OUT_DIR/disturbed.txt"
+        fi
+        if [ $rc -eq 0 ] && [ "$other" -gt "$OTHER_MAX_PCT" ] && [ "$attempt" -lt "$MAX_ATTEMPTS" ] \
+            && [ "$RETRY_BUDGET" -gt 0 ]; then
+            RETRY_BUDGET=$((RETRY_BUDGET - 1))
+            log "  $what: disturbed (other processes used ${other}% of a core), measuring again"
+            attempt=$((attempt + 1))
+            continue
+        fi
+        break
+    done
+    [ "$attempt" -gt 1 ] && best_line="$best_line attempts=$attempt"
+    echo "$best_line" >> "$RESULTS"
+    log "  $what: $(summarize "$best_line") other=${best_other}%"
+    [ $best_rc -eq 0 ] || log "  $what: load generator exited $best_rc ($(tail -n 2 "${out%.out}.err" | tr '\n' ' '))"
+    return $best_rc
+}

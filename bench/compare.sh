@@ -253,46 +253,18 @@ summarize() {
 }
 
 run_lg() { # rep old|new workload pos   -> one RESULT line in $RESULTS
-    local rep=$1 g=$2 w=$3 pos=$4
-    local pid attempt=1 best_line="" best_other="" rc line other out
+    local rep=$1 g=$2 w=$3 pos=$4 pid
     pid=$(gw_pid "$g")
     if ! kill -0 "$pid" 2>/dev/null; then
         echo "RESULT rep=$rep gw=$g pos=$pos workload=$w ok=0 error=gateway_not_running" >> "$RESULTS"
         log "  $g $w: SKIPPED (gateway not running)"
         return 1
     fi
-    while :; do
-        wait_quiet
-        out="$LOGS/r$rep-$g-$w.$attempt.out"
-        # shellcheck disable=SC2046
+    # shellcheck disable=SC2046
+    measured_window "$g $w" "$LOGS/r$rep-$g-$w" "rep=$rep gw=$g pos=$pos workload=$w" \
         "${BENCH_CMD[@]}" loadgen "$w" --url "$(gw_url "$g")" --clk-tck "$CLK_TCK" \
-            --tag "rep=$rep" --tag "gw=$g" --tag "pos=$pos" --cpu "backend=$BACKEND_PID" --cpu "proxy=$pid" \
-            $(workload_args "$w") "${LOADGEN_EXTRA[@]}" > "$out" 2> "${out%.out}.err"
-        rc=$?
-        line=$(grep '^RESULT ' "$out" | tail -n 1)
-        [ -n "$line" ] || line="RESULT rep=$rep gw=$g pos=$pos workload=$w ok=0 error=no_result_(see_$(basename "$out"))"
-        [ -n "$QUIET_NOTE" ] && line="$line $QUIET_NOTE"
-        other=$(other_pct "$line")
-        line="$line other_pct=$other"
-        if [ -z "$best_line" ] || [ "$other" -lt "$best_other" ]; then
-            [ -n "$best_line" ] && echo "$best_line attempt_discarded=1" >> "$OUT_DIR/disturbed.txt"
-            best_line=$line; best_other=$other
-        else
-            echo "$line attempt_discarded=1" >> "$OUT_DIR/disturbed.txt"
-        fi
-        if [ $rc -eq 0 ] && [ "$other" -gt "$OTHER_MAX_PCT" ] && [ "$attempt" -lt "$MAX_ATTEMPTS" ] \
-            && [ "$RETRY_BUDGET" -gt 0 ]; then
-            RETRY_BUDGET=$((RETRY_BUDGET - 1))
-            log "  $g $w: disturbed (other processes used ${other}% of a core), measuring again"
-            attempt=$((attempt + 1))
-            continue
-        fi
-        break
-    done
-    [ "$attempt" -gt 1 ] && best_line="$best_line attempts=$attempt"
-    echo "$best_line" >> "$RESULTS"
-    log "  $g $w: $(summarize "$best_line") other=${best_other}%"
-    [ $rc -eq 0 ] || log "  $g $w: load generator exited $rc ($(tail -n 2 "${out%.out}.err" | tr '\n' ' '))"
+        --tag "rep=$rep" --tag "gw=$g" --tag "pos=$pos" --cpu "backend=$BACKEND_PID" --cpu "proxy=$pid" \
+        $(workload_args "$w") "${LOADGEN_EXTRA[@]}"
 }
 
 # ------------------------------------------------------------------------------------------ echo backend

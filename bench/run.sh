@@ -350,7 +350,8 @@ wait_quiet() {
     done
 }
 
-# run_lg rep leg workload [extra loadgen args...]  -> appends one RESULT line
+# run_lg rep leg workload [extra loadgen args...]  -> appends one RESULT line (measured_window: a window
+# disturbed by other processes is measured again, the least disturbed attempt kept)
 run_lg() {
     local rep=$1 leg=$2 w=$3; shift 3
     if ! leg_up "$leg"; then
@@ -358,41 +359,11 @@ run_lg() {
         log "  $leg $w: SKIPPED ($leg is not running)"
         return 1
     fi
-    # A window in which other processes (a build, ...) used more than OTHER_MAX_PCT % of a core is
-    # re-run (at most MAX_ATTEMPTS times per measurement, RETRY_BUDGET re-runs per run); the least
-    # disturbed attempt is kept, the others go to disturbed.txt.
-    local attempt=1 best_line="" best_other="" best_rc=1 rc line other out
-    while :; do
-        wait_quiet
-        out="$LOGS/r$rep-$leg-$w.$attempt.out"
-        # shellcheck disable=SC2046
+    # shellcheck disable=SC2046
+    measured_window "$leg $w" "$LOGS/r$rep-$leg-$w" "rep=$rep leg=$leg workload=$w" \
         "${BENCH_CMD[@]}" loadgen "$w" --url "$(leg_url "$leg")" --clk-tck "$CLK_TCK" \
-            --tag "rep=$rep" --tag "leg=$leg" --cpu "backend=$BACKEND_PID" $(leg_cpu_args "$leg") \
-            $(workload_args "$w") "$@" > "$out" 2> "${out%.out}.err"
-        rc=$?
-        line=$(grep '^RESULT ' "$out" | tail -n 1)
-        [ -n "$line" ] || line="RESULT rep=$rep leg=$leg workload=$w ok=0 error=no_result_(see_$(basename "$out"))"
-        other=$(other_pct "$line")
-        if [ -z "$best_line" ] || awk "BEGIN {exit !($other < $best_other)}"; then
-            [ -n "$best_line" ] && echo "$best_line attempt_discarded=1" >> "$OUT_DIR/disturbed.txt"
-            best_line=$line; best_other=$other; best_rc=$rc
-        else
-            echo "$line attempt_discarded=1" >> "$OUT_DIR/disturbed.txt"
-        fi
-        if [ $rc -eq 0 ] && awk "BEGIN {exit !($other > $OTHER_MAX_PCT)}" \
-            && [ "$attempt" -lt "$MAX_ATTEMPTS" ] && [ "$RETRY_BUDGET" -gt 0 ]; then
-            RETRY_BUDGET=$((RETRY_BUDGET - 1))
-            log "  $leg $w: disturbed (other processes used ${other}% of a core), measuring again"
-            attempt=$((attempt + 1))
-            continue
-        fi
-        break
-    done
-    [ "$attempt" -gt 1 ] && best_line="$best_line attempts=$attempt"
-    echo "$best_line" >> "$RESULTS"
-    log "  $leg $w: $(summarize "$best_line") other=${best_other}%"
-    [ $best_rc -eq 0 ] || log "  $leg $w: load generator exited $best_rc ($(tail -n 2 "${out%.out}.err" | tr '\n' ' '))"
-    return $best_rc
+        --tag "rep=$rep" --tag "leg=$leg" --cpu "backend=$BACKEND_PID" $(leg_cpu_args "$leg") \
+        $(workload_args "$w") "$@"
 }
 
 summarize() {
