@@ -24,6 +24,7 @@ Environment:
   OLD_JAR, NEW_JAR        the two gateway jars (required)
   OLD_LABEL, NEW_LABEL    names for them in the report (default: old, new)
   BENCH_JAR               load generator / echo backend jar (default bench/target/switchboard-bench.jar)
+  AGENT_JAR               the attach agent beside it, which reads the gateway's heap allocated per handshake
   OUT_DIR=/tmp/sb-compare results, logs, private copies of the jars
   JAVA=java, SB_JAVA=$JAVA, SB_JVM_OPTS="-Xms512m -Xmx512m", SB_EXTRA_ARGS=""
   OLD_ARGS, NEW_ARGS      gateway arguments for one side only (e.g. the same jar with tracing on)
@@ -105,6 +106,8 @@ if [ -n "$LOADGEN_ARGS_FILE" ]; then
 fi
 TOOL_OPTS="-Xms256m -Xmx1g -XX:+AlwaysPreTouch -Dio.netty.leakDetection.level=disabled"
 BENCH_JAR=${BENCH_JAR:-$BENCH_DIR/target/switchboard-bench.jar}
+# The attach agent that reads the gateway's heap allocation for the handshake windows (built with BENCH_JAR)
+AGENT_JAR=${AGENT_JAR:-$(dirname "$BENCH_JAR")/switchboard-bench-agent.jar}
 OUT_DIR=${OUT_DIR:-/tmp/sb-compare}
 CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 # shellcheck source=bench/common.sh
@@ -117,7 +120,7 @@ FAILURES=()
 log() { echo "[compare.sh $(date +%H:%M:%S)] $*" >&2; }
 fail() { log "FAILED: $*"; FAILURES+=("$*"); }
 
-for f in "$OLD_JAR" "$NEW_JAR" "$BENCH_JAR"; do
+for f in "$OLD_JAR" "$NEW_JAR" "$BENCH_JAR" "$AGENT_JAR"; do
     [ -f "$f" ] || { log "$f does not exist (BENCH_JAR: build bench/ with its pom, or set BENCH_JAR)"; exit 1; }
 done
 
@@ -135,6 +138,7 @@ mkdir -p "$OUT_DIR" "$LOGS"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 # private copies: a rebuild of the originals during the run cannot pull classes from under a JVM
 cp "$OLD_JAR" "$OUT_DIR/gw-old.jar" && cp "$NEW_JAR" "$OUT_DIR/gw-new.jar" && cp "$BENCH_JAR" "$OUT_DIR/bench.jar" \
+    && cp "$AGENT_JAR" "$OUT_DIR/bench-agent.jar" \
     || { log "cannot copy the jars to $OUT_DIR"; exit 1; }
 BENCH_CMD=("$JAVA" $TOOL_OPTS -jar "$OUT_DIR/bench.jar")
 {
@@ -264,8 +268,11 @@ run_lg() { # rep old|new workload pos   -> one RESULT line in $RESULTS
     measured_window "$g $w" "$LOGS/r$rep-$g-$w" "rep=$rep gw=$g pos=$pos workload=$w" \
         "${BENCH_CMD[@]}" loadgen "$w" --url "$(gw_url "$g")" --clk-tck "$CLK_TCK" \
         --tag "rep=$rep" --tag "gw=$g" --tag "pos=$pos" --cpu "backend=$BACKEND_PID" --cpu "proxy=$pid" \
-        $(workload_args "$w") "${LOADGEN_EXTRA[@]}"
+        $(workload_args "$w") $(alloc_args "$w" "$pid") "${LOADGEN_EXTRA[@]}"
 }
+
+# The handshake windows also read the gateway's heap allocation (the bench's attach agent), before and after
+alloc_args() { [ "$1" = handshake ] && echo "--alloc $2 --agent $OUT_DIR/bench-agent.jar"; }
 
 # ------------------------------------------------------------------------------------------ echo backend
 log "echo backend on :$BACKEND_PORT; gateways: $OLD_LABEL :$OLD_PORT, $NEW_LABEL :$NEW_PORT"
@@ -332,6 +339,7 @@ awk '
             print "hs_rate", r, g, v["rate"], o
             if (v["ok_cycles"] > 0) print "hs_cpu_us", r, g, cpu * 1e6 / v["ok_cycles"], o
             print "hs_open_p99_ms", r, g, v["open_p99_us"] / 1000, o
+            if (v["alloc_per_cycle_bytes"] > 0) print "hs_alloc_kib", r, g, v["alloc_per_cycle_bytes"] / 1024, o
         } else if (w == "latency") {
             print "lat_p99_us", r, g, v["lat_p99_us"], o
             print "lat_p50_us", r, g, v["lat_p50_us"], o
@@ -358,10 +366,11 @@ report() {
     function mx(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] > m) m = a[i]; return m }
     function f(x) { if (x == "nan" || x == "") return "-"; if (x >= 1000) return sprintf("%.0f", x); if (x >= 10) return sprintf("%.1f", x); return sprintf("%.3g", x) }
     BEGIN {
-        split("hs_rate hs_cpu_us hs_open_p99_ms lat_p99_us lat_p50_us lat_cpu_us lat_sendlag_p99_us thr_msgs thr_cpu_us big_mib big_cpu_ms", order, " ")
+        split("hs_rate hs_cpu_us hs_open_p99_ms hs_alloc_kib lat_p99_us lat_p50_us lat_cpu_us lat_sendlag_p99_us thr_msgs thr_cpu_us big_mib big_cpu_ms", order, " ")
         name["hs_rate"] = "Handshakes/s (32 concurrent)"; better["hs_rate"] = "higher"
         name["hs_cpu_us"] = "Gateway CPU per handshake (us)"; better["hs_cpu_us"] = "lower"
         name["hs_open_p99_ms"] = "Handshake p99 connect->first echo (ms)"; better["hs_open_p99_ms"] = "lower"
+        name["hs_alloc_kib"] = "Gateway heap allocated per handshake (KiB)"; better["hs_alloc_kib"] = "lower"
         name["lat_p99_us"] = "Echo p99 at 5,000 msg/s (us)"; better["lat_p99_us"] = "lower"
         name["lat_p50_us"] = "Echo p50 at 5,000 msg/s (us)"; better["lat_p50_us"] = "lower"
         name["lat_cpu_us"] = "Gateway CPU per msg at 5,000 msg/s (us)"; better["lat_cpu_us"] = "lower"

@@ -38,7 +38,9 @@ import java.util.concurrent.atomic.LongAdder;
  * Common options: --url ws://127.0.0.1:PORT/path, --threads N (event loops, default
  * nproc), --warmup SECONDS, --duration SECONDS, --cpu NAME=PID[,PID...] (repeatable: CPU
  * time of those processes is measured over the measured window only), --clk-tck N, --tag
- * KEY=VALUE (repeatable, copied into the result line).
+ * KEY=VALUE (repeatable, copied into the result line). handshake also takes --alloc PID
+ * --agent AGENT_JAR: the heap the gateway PID allocated over the measured window, in
+ * total and per cycle (proxy_alloc_bytes, alloc_per_cycle_bytes).
  */
 public final class LoadGen {
 
@@ -92,6 +94,29 @@ public final class LoadGen {
 			}
 		}
 		result.put("workload", workload);
+	}
+
+	/**
+	 * With --alloc PID --agent AGENT_JAR: the heap bytes the gateway's live threads have
+	 * allocated so far (read by the bench's attach agent) and the cycles done at that
+	 * moment (the mean of the counts before and after the reading, which takes a few
+	 * milliseconds while the load goes on); null without --alloc or when the reading
+	 * fails.
+	 */
+	private long[] allocated(LongAdder ok) {
+		String pid = o.str("alloc", null);
+		if (pid == null) {
+			return null;
+		}
+		long before = ok.sum();
+		try {
+			long bytes = Tools.heapAllocated(pid, o.str("agent", null));
+			return new long[] { bytes, (before + ok.sum()) / 2 };
+		}
+		catch (Exception ex) {
+			log("cannot read the gateway's allocation: %s", ex);
+			return null;
+		}
 	}
 
 	public static void main(String[] args) throws Exception {
@@ -308,6 +333,7 @@ public final class LoadGen {
 		cy.upgradeRec.reset();
 		cy.openRec.reset();
 		cy.cycleRec.reset();
+		long[] allocA = allocated(cy.okAll);
 		CpuMeter.Snap a = cpu.snap();
 		cy.measuring = true;
 		long[] series = new long[(int) Math.ceil(duration)];
@@ -324,6 +350,11 @@ public final class LoadGen {
 		}
 		cy.measuring = false;
 		CpuMeter.Snap b = cpu.snap();
+		long[] allocB = allocated(cy.okAll);
+		if (allocA != null && allocB != null && allocA[0] >= 0 && allocB[1] > allocA[1]) {
+			result.put("proxy_alloc_bytes", allocB[0] - allocA[0])
+				.put("alloc_per_cycle_bytes", (allocB[0] - allocA[0]) / (allocB[1] - allocA[1]));
+		}
 		long ok = cy.ok.sum();
 		long err = cy.err.sum();
 		Histogram up = cy.upgradeRec.getIntervalHistogram();

@@ -43,8 +43,17 @@ final class Tools {
 	 */
 	static void jvmMem(String[] args) throws Exception {
 		Opts o = new Opts(args);
-		String pid = o.str("pid", null);
-		String agent = o.str("agent", null);
+		try {
+			System.out.println(readJvm(o.str("pid", null), o.str("agent", null)));
+		}
+		catch (Exception e) {
+			System.out.println("error=" + e.toString().replaceAll("\\s+", "_"));
+			System.exit(1);
+		}
+	}
+
+	/** What the attach agent reads in the JVM PID, as "key=value key=value". */
+	static String readJvm(String pid, String agent) throws Exception {
 		Path out = Files.createTempFile("jvm-mem", ".txt");
 		try {
 			VirtualMachine vm = VirtualMachine.attach(pid);
@@ -54,15 +63,24 @@ final class Tools {
 			finally {
 				vm.detach();
 			}
-			System.out.println(Files.readString(out).trim());
-		}
-		catch (Exception e) {
-			System.out.println("error=" + e.toString().replaceAll("\\s+", "_"));
-			System.exit(1);
+			return Files.readString(out).trim();
 		}
 		finally {
 			Files.deleteIfExists(out);
 		}
+	}
+
+	/**
+	 * Heap bytes the live threads of the JVM PID allocated so far (the agent's
+	 * heap_allocated).
+	 */
+	static long heapAllocated(String pid, String agent) throws Exception {
+		for (String pair : readJvm(pid, agent).split(" ")) {
+			if (pair.startsWith("heap_allocated=")) {
+				return Long.parseLong(pair.substring("heap_allocated=".length()));
+			}
+		}
+		return -1;
 	}
 
 }

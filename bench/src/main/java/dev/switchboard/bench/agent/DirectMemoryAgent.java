@@ -13,8 +13,11 @@ import java.nio.file.Path;
  * netty_direct (PlatformDependent.usedDirectMemory(): all direct memory Netty allocated
  * itself, -1 if Netty does not count it), alloc_direct / alloc_heap
  * (ByteBufAllocator.DEFAULT's metric, includes pooled-but-free memory) and nio_direct
- * (the JDK "direct" buffer pool) to the file named by the agent argument. Reads only;
- * changes nothing. Must stay free of Netty and other dependencies.
+ * (the JDK "direct" buffer pool) and heap_allocated (bytes allocated on the heap so far
+ * by the threads alive now: a JVM's event loops live as long as it does, so the
+ * difference of two readings is what a load in between allocated) to the file named by
+ * the agent argument. Reads only; changes nothing. Must stay free of Netty and other
+ * dependencies.
  */
 public final class DirectMemoryAgent {
 
@@ -56,8 +59,20 @@ public final class DirectMemoryAgent {
 			}
 		}
 		String out = "netty_direct=" + nettyDirect + " alloc_direct=" + allocDirect + " alloc_heap=" + allocHeap
-				+ " nio_direct=" + nioDirect + "\n";
+				+ " nio_direct=" + nioDirect + " heap_allocated=" + heapAllocated() + "\n";
 		Files.writeString(Path.of(args), out);
+	}
+
+	private static long heapAllocated() {
+		if (!(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads)
+				|| !threads.isThreadAllocatedMemorySupported()) {
+			return -1;
+		}
+		long sum = 0;
+		for (long bytes : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+			sum += Math.max(0, bytes);
+		}
+		return sum;
 	}
 
 }
