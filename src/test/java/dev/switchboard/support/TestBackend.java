@@ -1,6 +1,8 @@
 package dev.switchboard.support;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -219,6 +221,28 @@ public final class TestBackend implements AutoCloseable {
 			if (request.uri().startsWith(uriPrefix)) {
 				return request;
 			}
+		}
+	}
+
+	/**
+	 * The next close the backend received with {@code code} (and {@code reason}, unless
+	 * null), skipping others: a test class's tests share the backend, and the closes of
+	 * an earlier test's tunnels may still arrive. Waits at most ten seconds.
+	 */
+	public WebSocketCloseStatus awaitClose(int code, String reason) throws InterruptedException {
+		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+		List<String> skipped = new ArrayList<>();
+		while (true) {
+			WebSocketCloseStatus status = this.closes.poll(Math.max(1, deadline - System.nanoTime()),
+					TimeUnit.NANOSECONDS);
+			if (status == null) {
+				throw new AssertionError("the backend received no close " + code
+						+ ((reason != null) ? " \"" + reason + "\"" : "") + " (skipped: " + skipped + ")");
+			}
+			if (status.code() == code && (reason == null || reason.equals(status.reasonText()))) {
+				return status;
+			}
+			skipped.add(status.code() + " \"" + status.reasonText() + "\"");
 		}
 	}
 

@@ -112,10 +112,7 @@ class TunnelRelayTest extends GatewayTest {
 		backend.closes.clear();
 		try (WsClient client = WsClient.connect(ws("/ws"))) {
 			client.sendClose(code, reason);
-			WebSocketCloseStatus atBackend = backend.closes.poll(10, TimeUnit.SECONDS);
-			assertThat(atBackend).isNotNull();
-			assertThat(atBackend.code()).isEqualTo(code);
-			assertThat(atBackend.reasonText()).isEqualTo(reason);
+			backend.awaitClose(code, reason);
 			// and the backend's answer comes back to the client
 			assertThat(client.awaitClose().code()).isEqualTo(code);
 		}
@@ -137,9 +134,7 @@ class TunnelRelayTest extends GatewayTest {
 		client.sendText("ready");
 		assertThat(client.nextText()).isEqualTo("ready");
 		client.abort();
-		WebSocketCloseStatus atBackend = backend.closes.poll(10, TimeUnit.SECONDS);
-		assertThat(atBackend).isNotNull();
-		assertThat(atBackend.code()).isEqualTo(1001);
+		backend.awaitClose(1001, null);
 	}
 
 	@Test
@@ -150,9 +145,7 @@ class TunnelRelayTest extends GatewayTest {
 			assertThat(client.next().bytes()).hasSize(1024);
 			client.sendBinary(new byte[1025]);
 			assertThat(client.awaitClose().code()).isEqualTo(1009);
-			WebSocketCloseStatus atBackend = backend.closes.poll(10, TimeUnit.SECONDS);
-			assertThat(atBackend).isNotNull();
-			assertThat(atBackend.code()).isEqualTo(1001);
+			backend.awaitClose(1001, null);
 		}
 	}
 
@@ -171,9 +164,7 @@ class TunnelRelayTest extends GatewayTest {
 		try (WsClient client = WsClient.connect(ws("/small/ws"))) {
 			client.sendText("big:2048");
 			assertThat(client.awaitClose().code()).isEqualTo(1001);
-			WebSocketCloseStatus atBackend = backend.closes.poll(10, TimeUnit.SECONDS);
-			assertThat(atBackend).isNotNull();
-			assertThat(atBackend.code()).isEqualTo(1009);
+			backend.awaitClose(1009, null);
 		}
 	}
 
