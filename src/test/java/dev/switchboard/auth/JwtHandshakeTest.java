@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import org.junit.jupiter.api.AfterAll;
@@ -188,8 +187,7 @@ class JwtHandshakeTest {
 			assertThat(Instant.now()).as("not closed before the token expired").isAfterOrEqualTo(expiry);
 			assertThat(status.code()).isEqualTo(1008);
 			assertThat(status.reasonText()).isEqualTo("token expired");
-			assertThat(backend.closes.poll(10, TimeUnit.SECONDS)).extracting(WebSocketCloseStatus::code)
-				.isEqualTo(1008);
+			backend.awaitClose(1008, null);
 			lasting.sendText("still here");
 			assertThat(lasting.nextText()).isEqualTo("still here");
 		}
