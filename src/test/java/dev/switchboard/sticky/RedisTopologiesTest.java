@@ -4,9 +4,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import org.junit.jupiter.api.AfterAll;
@@ -83,17 +85,10 @@ class RedisTopologiesTest {
 		cluster.start();
 		// Each node answers CLUSTERDOWN until gossip has told it every shard's slots; a
 		// session whose key hashed to such a node was routed without Redis (CI saw it).
-		for (int port : cluster.serverPorts()) {
-			RedisClient node = RedisClient.create("redis://127.0.0.1:" + port);
-			try (StatefulRedisConnection<String, String> shard = node.connect()) {
-				await("cluster_state:ok on the node on port " + port).atMost(Duration.ofSeconds(20))
+		onEveryNode(cluster,
+				(port, shard) -> await("cluster_state:ok on the node on port " + port).atMost(Duration.ofSeconds(20))
 					.pollInterval(Duration.ofMillis(50))
-					.until(() -> shard.sync().clusterInfo().contains("cluster_state:ok"));
-			}
-			finally {
-				node.shutdown();
-			}
-		}
+					.until(() -> shard.clusterInfo().contains("cluster_state:ok")));
 		List<String> nodes = new ArrayList<>();
 		cluster.serverPorts().forEach((port) -> nodes.add("127.0.0.1:" + port));
 		RedisClusterClient direct = RedisClusterClient.create("redis://" + nodes.get(0));
@@ -104,16 +99,9 @@ class RedisTopologiesTest {
 			// Connected to every shard before the first session: a shard's first command
 			// otherwise pays for connecting, and on a busy machine that took longer than
 			// the command timeout (the store went degraded in CI).
-			for (int port : cluster.serverPorts()) {
-				RedisClient node = RedisClient.create("redis://127.0.0.1:" + port);
-				try (StatefulRedisConnection<String, String> shard = node.connect()) {
-					assertThat(shard.sync().clientList()).as("gateway connected to the shard on port " + port)
-						.contains("name=gateway-under-test");
-				}
-				finally {
-					node.shutdown();
-				}
-			}
+			onEveryNode(cluster,
+					(port, shard) -> assertThat(shard.clientList()).as("gateway connected to the shard on port " + port)
+						.contains("name=gateway-under-test"));
 			List<String> shards = new ArrayList<>();
 			for (int session = 0; session < 12; session++) {
 				Map.Entry<String, String> recorded = stickyOverReconnects(gateway);
@@ -151,6 +139,20 @@ class RedisTopologiesTest {
 			.sessionId();
 		TestBackend pinned = backends.stream().filter((b) -> b.name.equals(first.body())).findFirst().orElseThrow();
 		return Map.entry("switchboard:sticky:chat:s:" + id, "127.0.0.1:" + pinned.port());
+	}
+
+	/** Runs {@code check} on a direct connection to each node of the cluster in turn. */
+	private static void onEveryNode(RedisShardedCluster cluster,
+			BiConsumer<Integer, RedisCommands<String, String>> check) {
+		for (int port : cluster.serverPorts()) {
+			RedisClient node = RedisClient.create("redis://127.0.0.1:" + port);
+			try (StatefulRedisConnection<String, String> shard = node.connect()) {
+				check.accept(port, shard.sync());
+			}
+			finally {
+				node.shutdown();
+			}
+		}
 	}
 
 	private static List<String> args(String... topology) {
