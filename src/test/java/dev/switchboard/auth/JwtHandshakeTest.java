@@ -187,7 +187,7 @@ class JwtHandshakeTest {
 			assertThat(Instant.now()).as("not closed before the token expired").isAfterOrEqualTo(expiry);
 			assertThat(status.code()).isEqualTo(1008);
 			assertThat(status.reasonText()).isEqualTo("token expired");
-			backend.awaitClose(1008, null);
+			backend.awaitClose(1008, null, Duration.ofSeconds(10));
 			lasting.sendText("still here");
 			assertThat(lasting.nextText()).isEqualTo("still here");
 		}

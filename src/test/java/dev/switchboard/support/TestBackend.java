@@ -226,17 +226,17 @@ public final class TestBackend implements AutoCloseable {
 
 	/**
 	 * The next close the backend received with {@code code} (and {@code reason}, unless
-	 * null), skipping others: a test class's tests share the backend, and the closes of
-	 * an earlier test's tunnels may still arrive. Waits at most ten seconds.
+	 * null) within {@code bound}, skipping others: a test class's tests share the
+	 * backend, and the closes of an earlier test's tunnels may still arrive.
 	 */
-	public WebSocketCloseStatus awaitClose(int code, String reason) throws InterruptedException {
-		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+	public WebSocketCloseStatus awaitClose(int code, String reason, Duration bound) throws InterruptedException {
+		long deadline = System.nanoTime() + bound.toNanos();
 		List<String> skipped = new ArrayList<>();
 		while (true) {
 			WebSocketCloseStatus status = this.closes.poll(Math.max(1, deadline - System.nanoTime()),
 					TimeUnit.NANOSECONDS);
 			if (status == null) {
-				throw new AssertionError("the backend received no close " + code
+				throw new AssertionError("the backend received no close " + code + " within " + bound
 						+ ((reason != null) ? " \"" + reason + "\"" : "") + " (skipped: " + skipped + ")");
 			}
 			if (status.code() == code && (reason == null || reason.equals(status.reasonText()))) {

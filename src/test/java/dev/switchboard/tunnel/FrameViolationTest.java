@@ -63,7 +63,7 @@ class FrameViolationTest extends GatewayTest {
 			assertThat(Duration.ofNanos(System.nanoTime() - closedAt)).as("FIN right after the close frame")
 				.isLessThan(Duration.ofMillis(100));
 		}
-		backend.awaitClose(1001, null);
+		backend.awaitClose(1001, null, Duration.ofSeconds(5));
 	}
 
 	@Test
@@ -104,7 +104,7 @@ class FrameViolationTest extends GatewayTest {
 			assertThat(close.closeCode()).isEqualTo(1008);
 			assertThat(client.awaitClosedByPeer()).isTrue();
 		}
-		backend.awaitClose(1001, null);
+		backend.awaitClose(1001, null, Duration.ofSeconds(5));
 	}
 
 	@Test

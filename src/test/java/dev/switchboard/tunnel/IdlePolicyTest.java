@@ -107,7 +107,7 @@ class IdlePolicyTest {
 			Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
 			assertThat(atClient.code()).isEqualTo(1001);
 			assertThat(atClient.reasonText()).isEqualTo("idle timeout");
-			backend.awaitClose(1001, "idle timeout");
+			backend.awaitClose(1001, "idle timeout", Duration.ofSeconds(5));
 			// Heartbeats flowed all along (peers answered them) and did not count as
 			// activity.
 			assertThat(elapsed).isBetween(IDLE, IDLE.plusMillis(1500));
@@ -162,7 +162,7 @@ class IdlePolicyTest {
 			assertThat(raw.readHead()).startsWith("HTTP/1.1 101 ");
 			long start = System.nanoTime();
 			// The raw client now answers nothing: not the gateway's pings, not anything.
-			backend.awaitClose(1001, "client not responding");
+			backend.awaitClose(1001, "client not responding", Duration.ofSeconds(5));
 			Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
 			assertThat(elapsed).isLessThan(DETECTION_BOUND.plusMillis(400));
 			logger.info("vanished client detected after " + elapsed.toMillis() + " ms");

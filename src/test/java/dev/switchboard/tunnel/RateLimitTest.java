@@ -61,7 +61,7 @@ class RateLimitTest extends GatewayTest {
 			assertThat(close.closeCode()).isEqualTo(1008);
 			assertThat(close.closeReason()).isEqualTo("rate limit");
 			assertThat(client.awaitClosedByPeer()).as("the client's connection is closed").isTrue();
-			backend.awaitClose(1001, "client rate limit");
+			backend.awaitClose(1001, "client rate limit", Duration.ofSeconds(10));
 			assertMessagesToBackend(before, "limited", 10);
 			// The same route, another tunnel, at the same moment: its own allowance.
 			neighbour.sendText("unharmed");
@@ -82,7 +82,7 @@ class RateLimitTest extends GatewayTest {
 			assertThat(status.reasonText()).isEqualTo("backend rate limit");
 			assertThat(client.frames).as("the burst passed, the message over it did not").hasSizeBetween(10, 49);
 		}
-		backend.awaitClose(1008, "rate limit");
+		backend.awaitClose(1008, "rate limit", Duration.ofSeconds(10));
 	}
 
 	@Test
@@ -123,7 +123,7 @@ class RateLimitTest extends GatewayTest {
 			assertThat(close.closeCode()).isEqualTo(1008);
 			assertThat(close.closeReason()).isEqualTo("rate limit");
 			assertThat(client.awaitClosedByPeer()).isTrue();
-			backend.awaitClose(1001, "client rate limit");
+			backend.awaitClose(1001, "client rate limit", Duration.ofSeconds(10));
 			// 4000 bytes, not the fifth 1000.
 			assertMessagesToBackend(before, "metered", 4);
 		}
@@ -154,7 +154,7 @@ class RateLimitTest extends GatewayTest {
 			assertThat(status.reasonText()).isEqualTo("backend rate limit");
 			assertThat(client.frames).hasSizeBetween(4, 9);
 		}
-		backend.awaitClose(1008, "rate limit");
+		backend.awaitClose(1008, "rate limit", Duration.ofSeconds(10));
 	}
 
 	/**

@@ -112,7 +112,7 @@ class TunnelRelayTest extends GatewayTest {
 		backend.closes.clear();
 		try (WsClient client = WsClient.connect(ws("/ws"))) {
 			client.sendClose(code, reason);
-			backend.awaitClose(code, reason);
+			backend.awaitClose(code, reason, Duration.ofSeconds(10));
 			// and the backend's answer comes back to the client
 			assertThat(client.awaitClose().code()).isEqualTo(code);
 		}
@@ -134,7 +134,7 @@ class TunnelRelayTest extends GatewayTest {
 		client.sendText("ready");
 		assertThat(client.nextText()).isEqualTo("ready");
 		client.abort();
-		backend.awaitClose(1001, null);
+		backend.awaitClose(1001, null, Duration.ofSeconds(10));
 	}
 
 	@Test
@@ -145,7 +145,7 @@ class TunnelRelayTest extends GatewayTest {
 			assertThat(client.next().bytes()).hasSize(1024);
 			client.sendBinary(new byte[1025]);
 			assertThat(client.awaitClose().code()).isEqualTo(1009);
-			backend.awaitClose(1001, null);
+			backend.awaitClose(1001, null, Duration.ofSeconds(10));
 		}
 	}
 
@@ -164,7 +164,7 @@ class TunnelRelayTest extends GatewayTest {
 		try (WsClient client = WsClient.connect(ws("/small/ws"))) {
 			client.sendText("big:2048");
 			assertThat(client.awaitClose().code()).isEqualTo(1001);
-			backend.awaitClose(1009, null);
+			backend.awaitClose(1009, null, Duration.ofSeconds(10));
 		}
 	}
 
